@@ -89,4 +89,12 @@ export abstract class Actor<S extends ProtocolSpec> {
 
   /** A watched actor is gone. */
   onTerminated(_ref: ActorRef, _reason: TerminationReason): void {}
+
+  /**
+   * A child failed more often than its supervision allows and was stopped. Return true when
+   * this actor deals with that itself; by default the failure escalates and this actor fails.
+   */
+  onChildGaveUp(_child: ActorRef, _error: Error): boolean {
+    return false;
+  }
 }

@@ -192,7 +192,9 @@ export class ActorCell {
       this.superviseRestart(error, (escalation) => this.host.escalateToRoot(this, escalation));
     } else {
       const parent = this.parent;
-      this.superviseRestart(error, (escalation) => parent.fail(escalation));
+      this.superviseRestart(error, (escalation) => {
+        if (!parent.current.onChildGaveUp(this.ref, escalation)) parent.fail(escalation);
+      });
     }
   }
 

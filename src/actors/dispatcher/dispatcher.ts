@@ -1,0 +1,100 @@
+/**
+ * The Dispatcher: accepts jobs, starts one JobMaster per job (a child actor), keeps every
+ * job's status and result, and answers those waiting for a result.
+ */
+import type { JobGraph } from '../../api/job-graph.js';
+import type { StreamGraph } from '../../api/stream-graph.js';
+import { Actor, type TerminationReason } from '../system/actor.js';
+import type { Handlers } from '../system/protocol.js';
+import type { ActorRef } from '../system/ref.js';
+import { JobMaster, type JobMasterSettings } from '../jobmaster/job-master.js';
+import { JobMasterProtocol } from '../jobmaster/protocol.js';
+import type { JobArtifact } from '../task/deployment.js';
+import type { JobResult, JobStatus } from '../task/schemas.js';
+import { DuplicateJobError, UnknownJobError } from './errors.js';
+import { DispatcherProtocol, type DispatcherSpec } from './protocol.js';
+
+export interface DispatcherSettings extends Omit<JobMasterSettings, 'dispatcher'> {
+  /** The live graph of a job, where this process has it (mini-cluster). */
+  readonly livePlan: (jobId: string) => StreamGraph | undefined;
+}
+
+interface JobEntry {
+  readonly jobGraph: JobGraph;
+  readonly startTime: number;
+  status: JobStatus;
+  endTime: number;
+  result: JobResult | undefined;
+  jobMaster: ActorRef<typeof JobMasterProtocol.spec> | undefined;
+  readonly waiters: Array<(result: JobResult) => void>;
+}
+
+export class Dispatcher extends Actor<DispatcherSpec> {
+  readonly protocol = DispatcherProtocol;
+  private readonly jobs = new Map<string, JobEntry>();
+
+  constructor(private readonly settings: DispatcherSettings) {
+    super();
+  }
+
+  readonly receive: Handlers<DispatcherSpec> = {
+    submitJob: ({ jobGraph, artifact }) => {
+      const job = jobGraph as JobGraph;
+      if (this.jobs.has(job.jobId)) throw new DuplicateJobError(job.jobId);
+      const entry: JobEntry = { jobGraph: job, startTime: Date.now(), status: 'RUNNING', endTime: -1, result: undefined, jobMaster: undefined, waiters: [] };
+      this.jobs.set(job.jobId, entry);
+      const settings: JobMasterSettings = { ...this.settings, dispatcher: this.ctx.self.path };
+      const graph = this.settings.livePlan(job.jobId);
+      entry.jobMaster = this.ctx.spawn(`jobmaster-${job.jobId}`, () => new JobMaster(job, artifact as JobArtifact, graph, settings), {
+        supervision: { maxRestarts: 0, withinMs: 1 },
+      });
+      this.ctx.watch(entry.jobMaster);
+      this.ctx.log.info({ job: job.jobId, name: job.jobName }, `submitted job ${job.jobId} (${job.jobName})`);
+      return { jobId: job.jobId };
+    },
+    requestJobResult: ({ jobId }) => {
+      const entry = this.jobs.get(jobId);
+      if (entry === undefined) throw new UnknownJobError(jobId);
+      if (entry.result !== undefined) return entry.result;
+      return new Promise<JobResult>((resolve) => entry.waiters.push(resolve));
+    },
+    cancelJob: ({ jobId }) => {
+      const entry = this.jobs.get(jobId);
+      if (entry === undefined) throw new UnknownJobError(jobId);
+      if (entry.jobMaster !== undefined && entry.result === undefined) this.ctx.tell(entry.jobMaster, { type: 'cancel' });
+      return null;
+    },
+    listJobs: () =>
+      [...this.jobs.entries()].map(([jid, e]) => ({ jid, name: e.jobGraph.jobName, state: e.status, startTime: e.startTime, endTime: e.endTime })),
+    jobReachedTerminalState: ({ result }) => this.complete(result as JobResult),
+  };
+
+  /** A failing JobMaster fails its job, never the Dispatcher. */
+  override onChildGaveUp(child: ActorRef, error: Error): boolean {
+    this.ctx.log.error({ jobMaster: child.path, err: error }, 'JobMaster failed');
+    return true;
+  }
+
+  override onTerminated(ref: ActorRef, _reason: TerminationReason): void {
+    // A JobMaster that stopped without reporting a result failed itself.
+    for (const [jobId, entry] of this.jobs) {
+      if (entry.jobMaster?.path === ref.path && entry.result === undefined) {
+        this.complete({ jobId, status: 'FAILED', netRuntimeMs: Date.now() - entry.startTime, error: { name: 'JobMasterError', message: 'the JobMaster of this job failed; see the JobManager log' } });
+      }
+    }
+  }
+
+  private complete(result: JobResult): void {
+    const entry = this.jobs.get(result.jobId);
+    if (entry === undefined || entry.result !== undefined) return;
+    entry.result = result;
+    entry.status = result.status;
+    entry.endTime = Date.now();
+    this.ctx.log.info({ job: result.jobId, status: result.status }, `job ${result.jobId} reached ${result.status}`);
+    if (entry.jobMaster !== undefined) {
+      this.ctx.unwatch(entry.jobMaster);
+      this.ctx.stop(entry.jobMaster);
+    }
+    for (const resolve of entry.waiters.splice(0)) resolve(result);
+  }
+}

@@ -1,0 +1,23 @@
+import { Type } from '@sinclair/typebox';
+import { defineProtocol } from '../system/protocol.js';
+import { ArtifactSchema, JobGraphSchema, JobResultSchema, JobStatusSchema } from '../task/schemas.js';
+
+/** The Dispatcher: accepts jobs, runs a JobMaster per job, keeps the job list and results. */
+export const DispatcherProtocol = defineProtocol('dispatcher', {
+  /** Submits a job; replies once its JobMaster is started. Fails if the job id is in use. */
+  submitJob: { request: Type.Object({ jobGraph: JobGraphSchema, artifact: ArtifactSchema }), reply: Type.Object({ jobId: Type.String() }) },
+  /** Replies with the job's result once it has reached a terminal state (ask with a long timeout). */
+  requestJobResult: { request: Type.Object({ jobId: Type.String() }), reply: JobResultSchema },
+  /** Cancels a running job. Fails with UnknownJobError for an unknown id. */
+  cancelJob: { request: Type.Object({ jobId: Type.String() }), reply: Type.Null() },
+  /** Every job this dispatcher knows, running or ended. */
+  listJobs: {
+    request: Type.Object({}),
+    reply: Type.Array(
+      Type.Object({ jid: Type.String(), name: Type.String(), state: JobStatusSchema, startTime: Type.Number(), endTime: Type.Number() }),
+    ),
+  },
+  /** From a JobMaster: its job ended (tell). */
+  jobReachedTerminalState: { request: Type.Object({ result: JobResultSchema }) },
+});
+export type DispatcherSpec = typeof DispatcherProtocol.spec;

@@ -1,0 +1,88 @@
+/**
+ * Wire schemas of the job-level data that actors exchange: job graphs, task deployments and
+ * job results. Checked on arrival like every message body.
+ */
+import { Type, type Static, type TLiteral, type TUnion } from '@sinclair/typebox';
+
+function literals<const T extends string>(values: readonly T[]): TUnion<TLiteral<T>[]> {
+  return Type.Union(values.map((v) => Type.Literal(v))) as TUnion<TLiteral<T>[]>;
+}
+
+const Partitioner = Type.Object({
+  type: literals(['forward', 'rebalance', 'rescale', 'shuffle', 'broadcast', 'global', 'hash', 'custom']),
+});
+
+export const JobGraphSchema = Type.Object({
+  jobId: Type.String({ pattern: '^[0-9a-f]{32}$' }),
+  jobName: Type.String(),
+  vertices: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      name: Type.String(),
+      parallelism: Type.Integer({ minimum: 1 }),
+      maxParallelism: Type.Integer({ minimum: 1 }),
+      nodeIds: Type.Array(Type.Integer()),
+      operatorIds: Type.Array(Type.String()),
+      isSource: Type.Boolean(),
+    }),
+  ),
+  edges: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      sourceVertex: Type.String(),
+      targetVertex: Type.String(),
+      sourceNode: Type.Integer(),
+      targetNode: Type.Integer(),
+      typeNumber: Type.Union([Type.Literal(0), Type.Literal(1), Type.Literal(2)]),
+      partitioner: Partitioner,
+      sideOutputTag: Type.Union([Type.String(), Type.Null()]),
+    }),
+  ),
+  settings: Type.Object({
+    runtimeMode: Type.Union([Type.Literal('STREAMING'), Type.Literal('BATCH')]),
+    bufferTimeoutMs: Type.Number({ minimum: 0 }),
+    maxParallelism: Type.Integer({ minimum: 1 }),
+    parallelism: Type.Integer({ minimum: 1 }),
+    autoWatermarkIntervalMs: Type.Number({ minimum: 0 }),
+  }),
+  fingerprint: Type.String(),
+});
+
+export const ArtifactSchema = Type.Object({ modulePath: Type.Optional(Type.String()), args: Type.Array(Type.String()) });
+
+const Location = Type.Object({ taskManager: Type.String(), slot: Type.Integer({ minimum: 0 }) });
+const Endpoint = Type.Object({ id: Type.String(), peer: Location });
+
+export const DeploymentSchema = Type.Object({
+  jobId: Type.String(),
+  vertexId: Type.String(),
+  taskName: Type.String(),
+  subtaskIndex: Type.Integer({ minimum: 0 }),
+  parallelism: Type.Integer({ minimum: 1 }),
+  attemptNumber: Type.Integer({ minimum: 0 }),
+  executionId: Type.String(),
+  inputs: Type.Array(Type.Object({ edgeId: Type.String(), input: Type.Integer({ minimum: 0, maximum: 1 }), channels: Type.Array(Endpoint) })),
+  outputs: Type.Array(Type.Object({ edgeId: Type.String(), channels: Type.Array(Endpoint) })),
+});
+
+export const WireErrorSchema = Type.Object({
+  name: Type.String(),
+  message: Type.String(),
+  stack: Type.Optional(Type.String()),
+  cause: Type.Optional(Type.Unknown()),
+  data: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+});
+
+export const JobStatusSchema = literals(['INITIALIZING', 'CREATED', 'RUNNING', 'FAILING', 'FAILED', 'CANCELLING', 'CANCELED', 'FINISHED', 'RESTARTING', 'SUSPENDED', 'RECONCILING']);
+export type JobStatus = Static<typeof JobStatusSchema>;
+
+export const JobResultSchema = Type.Object({
+  jobId: Type.String(),
+  status: JobStatusSchema,
+  netRuntimeMs: Type.Number(),
+  error: Type.Optional(WireErrorSchema),
+  collected: Type.Optional(Type.Array(Type.Unknown())),
+});
+export type JobResult = Static<typeof JobResultSchema>;
+
+export const ExecutionStateSchema = literals(['CREATED', 'SCHEDULED', 'DEPLOYING', 'INITIALIZING', 'RUNNING', 'FINISHED', 'CANCELING', 'CANCELED', 'FAILED']);

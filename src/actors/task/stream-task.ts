@@ -1,0 +1,333 @@
+/**
+ * A task: one parallel instance of a vertex's operator chain, running in a slot worker.
+ *
+ * It works in steps that the worker schedules: a step handles a bounded number of input batches
+ * (or source polls), synchronously, record by record through the chain, and only while every
+ * outgoing channel has room — otherwise it waits until the channels drain (backpressure).
+ */
+import type { JobGraph } from '../../api/job-graph.js';
+import type { StreamGraph } from '../../api/stream-graph.js';
+import type { SourceSplit } from '../../connectors/index.js';
+import { InputGate, RecordWriter, type InputChannel, type OutputChannel } from '../../net/channels/index.js';
+import type { OperatorSetup, ProcessingTimeService } from '../../operators/operator.js';
+import { createSelector } from '../../operators/partitioners.js';
+import { CollectSinkOperator } from '../../operators/sink.js';
+import { SourceOperator } from '../../operators/source.js';
+import { toWireError, type WireError } from '../system/errors.js';
+import { buildChain, type ChainedOperator } from './chain.js';
+import type { ExecutionState, FromWorker, TaskDeployment } from './deployment.js';
+
+/** What a task needs from the worker it runs in. */
+export interface TaskHost {
+  schedule(task: StreamTask): void;
+  outputChannel(endpointId: string, peer: TaskDeployment['outputs'][number]['channels'][number]['peer']): OutputChannel;
+  inputChannel(endpointId: string, peer: TaskDeployment['inputs'][number]['channels'][number]['peer']): InputChannel;
+  report(message: FromWorker): void;
+  readonly processingTime: ProcessingTimeService;
+}
+
+const BATCHES_PER_STEP = 16;
+const SOURCE_RECORDS_PER_STEP = 4096;
+
+export class StreamTask {
+  state: ExecutionState = 'DEPLOYING';
+  private chain: ChainedOperator[] = [];
+  private writers: RecordWriter[] = [];
+  private gate: InputGate | undefined;
+  private source: SourceOperator | undefined;
+  private waitingForOutput = false;
+  private flusher: NodeJS.Timeout | undefined;
+  private numRecordsIn = 0;
+  private readonly pendingSplits: Array<() => void> = [];
+
+  constructor(
+    readonly deployment: TaskDeployment,
+    private readonly job: JobGraph,
+    private readonly graph: StreamGraph,
+    private readonly host: TaskHost,
+  ) {}
+
+  get executionId(): string {
+    return this.deployment.executionId;
+  }
+
+  async start(): Promise<void> {
+    try {
+      this.transition('INITIALIZING');
+      const d = this.deployment;
+      const vertex = this.job.vertices.find((v) => v.id === d.vertexId);
+      if (vertex === undefined) throw new Error(`vertex ${d.vertexId} is not part of job ${d.jobId}`);
+      const writers = new Map<string, RecordWriter>();
+      for (const out of d.outputs) {
+        const edge = this.job.edges.find((e) => e.id === out.edgeId)!;
+        const streamEdge = this.graph.nodes.get(edge.sourceNode)!.outEdges.find((e) => e.id === edge.id)!;
+        const channels = out.channels.map((c) => this.host.outputChannel(c.id, c.peer));
+        const selector = createSelector(edge.partitioner, channels.length, {
+          subtaskIndex: d.subtaskIndex,
+          maxParallelism: streamEdge.target.maxParallelism,
+          keySelector: streamEdge.keySelector,
+          customPartitioner: streamEdge.customPartitioner,
+        });
+        writers.set(edge.id, new RecordWriter(channels, selector));
+      }
+      this.writers = [...writers.values()];
+      this.chain = buildChain(vertex, this.graph, (id) => writers.get(id), () => ({
+        sendSplitRequest: () => this.host.report({ type: 'splitRequest', executionId: d.executionId }),
+        sendSourceEvent: (event) => this.host.report({ type: 'sourceEvent', executionId: d.executionId, event }),
+      }));
+      const head = this.chain[0]!.operator;
+      if (head instanceof SourceOperator) {
+        this.source = head;
+      } else {
+        const channels = d.inputs.flatMap((i) => i.channels.map((c) => ({ channel: this.host.inputChannel(c.id, c.peer), input: i.input })));
+        this.gate = new InputGate(channels, head.inputs.length, () => this.host.schedule(this));
+      }
+      // Open from the tail, so every operator's downstream is ready before it can emit.
+      for (let i = this.chain.length - 1; i >= 0; i--) {
+        const c = this.chain[i]!;
+        await c.operator.open(this.setup(c));
+      }
+      if (this.state !== 'INITIALIZING') return;
+      this.startFlusher();
+      this.transition('RUNNING');
+      for (const deliver of this.pendingSplits.splice(0)) deliver();
+      this.source?.start();
+      for (const input of this.gate?.initiallyEnded() ?? []) head.inputs[input]!.endInput();
+      if (this.gate?.finished === true) {
+        await this.finishTask();
+        return;
+      }
+      this.host.schedule(this);
+    } catch (err) {
+      await this.fail(err);
+    }
+  }
+
+  private setup(c: ChainedOperator): OperatorSetup {
+    const d = this.deployment;
+    const t = c.node.transformation;
+    return {
+      info: {
+        jobId: d.jobId,
+        taskName: d.taskName,
+        operatorName: c.node.operatorName,
+        operatorId: c.node.operatorId,
+        subtaskIndex: d.subtaskIndex,
+        parallelism: d.parallelism,
+        maxParallelism: c.node.maxParallelism,
+        attemptNumber: d.attemptNumber,
+      },
+      output: c.output,
+      processingTime: this.host.processingTime,
+      keySelectors: t.kind === 'one-input' ? [t.keySelector] : t.kind === 'two-input' ? [t.keySelector1, t.keySelector2] : [],
+      runtimeMode: this.job.settings.runtimeMode,
+    };
+  }
+
+  /** One step of work; the worker calls it when the task was scheduled. */
+  step(): void {
+    if (this.state !== 'RUNNING') return;
+    try {
+      if (!this.outputWritable()) return;
+      if (this.source !== undefined) this.sourceStep(this.source);
+      else this.inputStep(this.gate!);
+      if (this.job.settings.bufferTimeoutMs === 0) this.flushOutputs();
+    } catch (err) {
+      void this.fail(err);
+    }
+  }
+
+  private outputWritable(): boolean {
+    for (const w of this.writers) {
+      if (!w.writable) {
+        if (!this.waitingForOutput) {
+          this.waitingForOutput = true;
+          w.whenWritable(() => {
+            this.waitingForOutput = false;
+            this.host.schedule(this);
+          });
+        }
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private sourceStep(source: SourceOperator): void {
+    const limit = source.emitted + SOURCE_RECORDS_PER_STEP;
+    for (;;) {
+      const status = source.poll();
+      if (status === 'END_OF_INPUT') {
+        // The end of a bounded input: event time is complete.
+        this.chain[0]!.output.emitWatermark(Number.POSITIVE_INFINITY);
+        void this.finishTask();
+        return;
+      }
+      if (status === 'NOTHING_AVAILABLE') {
+        source.isAvailable().then(
+          () => this.host.schedule(this),
+          (err: unknown) => void this.fail(err),
+        );
+        return;
+      }
+      if (source.emitted >= limit || !this.writersWritable()) {
+        this.host.schedule(this);
+        return;
+      }
+    }
+  }
+
+  private writersWritable(): boolean {
+    for (const w of this.writers) if (!w.writable) return false;
+    return true;
+  }
+
+  private inputStep(gate: InputGate): void {
+    const head = this.chain[0]!.operator;
+    for (let n = 0; n < BATCHES_PER_STEP && gate.hasData; ) {
+      const event = gate.poll();
+      switch (event.kind) {
+        case 'records': {
+          const input = head.inputs[event.input]!;
+          const { values, timestamps } = event.message;
+          if (timestamps === null) {
+            for (let i = 0; i < values.length; i++) input.processElement(values[i], undefined);
+          } else {
+            for (let i = 0; i < values.length; i++) input.processElement(values[i], timestamps[i] ?? undefined);
+          }
+          this.numRecordsIn += values.length;
+          event.channel.release();
+          n++;
+          if (!this.writersWritable()) {
+            this.host.schedule(this);
+            return;
+          }
+          break;
+        }
+        case 'watermark':
+          head.inputs[event.input]!.processWatermark(event.watermark);
+          break;
+        case 'end-of-input':
+          head.inputs[event.input]!.endInput();
+          if (gate.finished) {
+            void this.finishTask();
+            return;
+          }
+          break;
+        case 'nothing':
+          break;
+      }
+    }
+    if (gate.hasData) this.host.schedule(this);
+  }
+
+  private flushOutputs(): void {
+    for (const w of this.writers) w.flushAll();
+  }
+
+  private startFlusher(): void {
+    const timeout = this.job.settings.bufferTimeoutMs;
+    if (timeout > 0 && this.writers.length > 0) {
+      this.flusher = setInterval(() => {
+        if (this.state === 'RUNNING') this.flushOutputs();
+      }, timeout);
+    }
+  }
+
+  private stopFlusher(): void {
+    if (this.flusher !== undefined) clearInterval(this.flusher);
+    this.flusher = undefined;
+  }
+
+  private async finishTask(): Promise<void> {
+    if (this.state !== 'RUNNING' && this.state !== 'INITIALIZING') return;
+    try {
+      // Head first: what an operator emits while finishing reaches the operators after it.
+      for (const c of this.chain) await c.operator.finish();
+      this.stopFlusher();
+      for (const w of this.writers) w.broadcastEvent({ kind: 'end' });
+      await Promise.all(this.writers.map((w) => new Promise<void>((resolve) => w.whenWritable(resolve))));
+      const collected = this.chain.flatMap((c) => (c.operator instanceof CollectSinkOperator ? c.operator.collected : []));
+      await this.closeOperators();
+      if (this.state !== 'RUNNING' && this.state !== 'INITIALIZING') return;
+      this.transition('FINISHED', { collected });
+    } catch (err) {
+      await this.fail(err);
+    }
+  }
+
+  private async closeOperators(): Promise<void> {
+    this.stopFlusher();
+    let first: unknown;
+    for (const c of this.chain) {
+      try {
+        await c.operator.close();
+      } catch (err) {
+        first ??= err;
+      }
+    }
+    this.chain = [];
+    if (first !== undefined) throw first;
+  }
+
+  async cancel(): Promise<void> {
+    if (this.state === 'FINISHED' || this.state === 'FAILED' || this.state === 'CANCELED') return;
+    this.state = 'CANCELING';
+    try {
+      await this.closeOperators();
+    } catch {
+      // Cancelling: errors while closing do not matter any more.
+    }
+    this.transition('CANCELED');
+  }
+
+  async fail(error: unknown): Promise<void> {
+    if (this.state === 'FAILED' || this.state === 'CANCELED' || this.state === 'FINISHED') return;
+    this.state = 'FAILED';
+    try {
+      await this.closeOperators();
+    } catch {
+      // The first error is the one that matters.
+    }
+    this.report('FAILED', { error: toWireError(error) });
+  }
+
+  addSplits(splits: unknown[]): void {
+    const deliver = (): void => this.source?.addSplits(splits as SourceSplit[]);
+    this.whenRunning(deliver);
+  }
+
+  noMoreSplits(): void {
+    this.whenRunning(() => this.source?.noMoreSplits());
+  }
+
+  sourceEvent(event: unknown): void {
+    this.whenRunning(() => this.source?.handleSourceEvent(event));
+  }
+
+  private whenRunning(action: () => void): void {
+    if (this.state === 'RUNNING') {
+      action();
+      this.host.schedule(this);
+    } else if (this.state === 'INITIALIZING' || this.state === 'DEPLOYING') {
+      this.pendingSplits.push(action);
+    }
+  }
+
+  private transition(state: ExecutionState, extra: { collected?: unknown[]; error?: WireError } = {}): void {
+    this.state = state;
+    this.report(state, extra);
+  }
+
+  private report(state: ExecutionState, extra: { collected?: unknown[]; error?: WireError }): void {
+    const numRecordsOut = this.writers.reduce((n, w) => n + w.written, 0);
+    this.host.report({
+      type: 'state',
+      executionId: this.executionId,
+      state,
+      ...(extra.error ? { error: extra.error } : {}),
+      ...(extra.collected && extra.collected.length > 0 ? { collected: extra.collected } : {}),
+      metrics: { numRecordsIn: this.numRecordsIn, numRecordsOut },
+    });
+  }
+}

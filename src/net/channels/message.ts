@@ -1,0 +1,54 @@
+/**
+ * What flows through a data channel, in order: batches of records and the in-band events
+ * between them (watermarks, end of partition; checkpoint barriers join with checkpoints).
+ * Across threads and processes a message is CBOR-encoded once per batch.
+ */
+import { decode, encode } from '../codec.js';
+
+export interface RecordBatch {
+  readonly kind: 'records';
+  readonly values: unknown[];
+  /** Per-record timestamps; null when no record in the batch has one. */
+  readonly timestamps: (number | null)[] | null;
+}
+
+export type ChannelEvent = { readonly kind: 'watermark'; readonly watermark: number } | { readonly kind: 'end' };
+
+export type ChannelMessage = RecordBatch | ChannelEvent;
+
+const RECORDS = 0;
+const WATERMARK = 1;
+const END = 2;
+
+export function encodeMessage(message: ChannelMessage): Uint8Array {
+  switch (message.kind) {
+    case 'records':
+      return encode([RECORDS, message.values, message.timestamps]);
+    case 'watermark':
+      // CBOR has no infinity in every decoder's eyes; keep the bounds explicit.
+      return encode([WATERMARK, Number.isFinite(message.watermark) ? message.watermark : message.watermark > 0 ? 'max' : 'min']);
+    case 'end':
+      return encode([END]);
+  }
+}
+
+export function decodeMessage(bytes: Uint8Array): ChannelMessage {
+  const wire = decode(bytes);
+  if (!Array.isArray(wire)) throw new Error('a data-channel message must be an array');
+  switch (wire[0]) {
+    case RECORDS: {
+      const values = wire[1];
+      const timestamps = wire[2];
+      if (!Array.isArray(values) || !(timestamps === null || Array.isArray(timestamps))) throw new Error('malformed record batch');
+      return { kind: 'records', values, timestamps: timestamps as (number | null)[] | null };
+    }
+    case WATERMARK: {
+      const w = wire[1];
+      return { kind: 'watermark', watermark: w === 'max' ? Number.POSITIVE_INFINITY : w === 'min' ? Number.NEGATIVE_INFINITY : Number(w) };
+    }
+    case END:
+      return { kind: 'end' };
+    default:
+      throw new Error(`unknown data-channel message kind ${String(wire[0])}`);
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * Runtime operators: what a task runs. Operators of one chain call each other directly and
+ * synchronously — `Output.collect` of one is `processElement` of the next — so a record crosses
+ * a chain without a queue, a promise or an allocation. Per-record signatures take the value and
+ * its timestamp as two arguments instead of wrapping them in a record object.
+ */
+import type { Cancellable } from '../actors/system/clock.js';
+
+/** Where an operator emits to: the next operator of its chain and/or outgoing channels. */
+export interface Output {
+  collect(value: unknown, timestamp: number | undefined): void;
+  /** Emits to the side output named `tag`; dropped when nothing consumes it. */
+  collectSide(tag: string, value: unknown, timestamp: number | undefined): void;
+  emitWatermark(watermark: number): void;
+}
+
+/** One input of an operator. */
+export interface Input {
+  processElement(value: unknown, timestamp: number | undefined): void;
+  processWatermark(watermark: number): void;
+  /** This input has ended (bounded input fully consumed). */
+  endInput(): void;
+}
+
+/** Time and timers in processing time; callbacks run on the task's thread between batches. */
+export interface ProcessingTimeService {
+  now(): number;
+  schedule(at: number, callback: () => void): Cancellable;
+}
+
+export interface OperatorInfo {
+  readonly jobId: string;
+  readonly taskName: string;
+  readonly operatorName: string;
+  readonly operatorId: string;
+  readonly subtaskIndex: number;
+  readonly parallelism: number;
+  readonly maxParallelism: number;
+  readonly attemptNumber: number;
+}
+
+/** What an operator is given when its task starts. */
+export interface OperatorSetup {
+  readonly info: OperatorInfo;
+  readonly output: Output;
+  readonly processingTime: ProcessingTimeService;
+  /** The key selectors of a keyed operator's inputs (input 1, input 2). */
+  readonly keySelectors: readonly (((value: unknown) => unknown) | undefined)[];
+  /** BATCH: keyed operators emit final results only, at the end of input. */
+  readonly runtimeMode: 'STREAMING' | 'BATCH';
+}
+
+export interface StreamOperator {
+  /** Inputs in order: one for a one-input operator, two for a two-input one, none for a source. */
+  readonly inputs: readonly Input[];
+  /** Called once before any input; may do asynchronous set-up (opening files, user open()). */
+  open(setup: OperatorSetup): void | Promise<void>;
+  /** Every input has ended: emit what is held back (final results, flushed files). */
+  finish(): void | Promise<void>;
+  /** Release resources; runs after finish, and also when the task is cancelled or failed. */
+  close(): void | Promise<void>;
+}
+
+export type OperatorFactory = () => StreamOperator;
