@@ -21,6 +21,7 @@ import {
   asMap,
   asPartitioner,
   asReduce,
+  copyFunction,
   BroadcastProcessFunction,
   CoProcessFunction,
   KeyedBroadcastProcessFunction,
@@ -59,19 +60,19 @@ export class DataStream<T> {
   }
 
   map<R>(fn: MapFunction<T, R>): SingleOutputStreamOperator<R> {
-    return this.transform<R>('Map', () => new StreamMap(fn as MapFunction<unknown, unknown>));
+    return this.transform<R>('Map', () => new StreamMap(copyFunction(fn) as MapFunction<unknown, unknown>));
   }
 
   flatMap<R>(fn: FlatMapFunction<T, R>): SingleOutputStreamOperator<R> {
-    return this.transform<R>('Flat Map', () => new StreamFlatMap(fn as FlatMapFunction<unknown, unknown>));
+    return this.transform<R>('Flat Map', () => new StreamFlatMap(copyFunction(fn) as FlatMapFunction<unknown, unknown>));
   }
 
   filter(fn: FilterFunction<T>): SingleOutputStreamOperator<T> {
-    return this.transform<T>('Filter', () => new StreamFilter(fn as FilterFunction<unknown>));
+    return this.transform<T>('Filter', () => new StreamFilter(copyFunction(fn) as FilterFunction<unknown>));
   }
 
   process<R>(fn: ProcessFunction<T, R>): SingleOutputStreamOperator<R> {
-    return this.transform<R>('Process', () => new ProcessOperator(fn as ProcessFunction<unknown, unknown>));
+    return this.transform<R>('Process', () => new ProcessOperator(copyFunction(fn) as ProcessFunction<unknown, unknown>));
   }
 
   keyBy<K>(key: KeySelector<T, K>): KeyedStream<T, K> {
@@ -312,7 +313,7 @@ export class KeyedStream<T, K> extends DataStream<T> {
   /** A running reduce per key: every input emits the key's new result. */
   reduce(fn: ReduceFunction<T>): SingleOutputStreamOperator<T> {
     const reduce = asReduce(fn) as (a: unknown, b: unknown) => unknown;
-    return this.transform<T>('Keyed Reduce', () => new StreamGroupedReduce(reduce, fn as unknown as ReduceFunction<unknown>), { keySelector: this.keySelector });
+    return this.transform<T>('Keyed Reduce', () => new StreamGroupedReduce(reduce, copyFunction(fn) as unknown as ReduceFunction<unknown>), { keySelector: this.keySelector });
   }
 
   sum(field?: FieldRef): SingleOutputStreamOperator<T> {
@@ -332,7 +333,7 @@ export class KeyedStream<T, K> extends DataStream<T> {
   }
 
   override process<R>(fn: KeyedProcessFunction<K, T, R> | ProcessFunction<T, R>): SingleOutputStreamOperator<R> {
-    return this.transform<R>('KeyedProcess', () => new KeyedProcessOperator(fn as KeyedProcessFunction<unknown, unknown, unknown>), { keySelector: this.keySelector });
+    return this.transform<R>('KeyedProcess', () => new KeyedProcessOperator(copyFunction(fn) as KeyedProcessFunction<unknown, unknown, unknown>), { keySelector: this.keySelector });
   }
 
   private aggregate(kind: AggregationKind, field: FieldRef | undefined): SingleOutputStreamOperator<T> {
@@ -356,7 +357,7 @@ export class ConnectedStreams<A, B> {
   map<R>(map1: (value: A) => R, map2: (value: B) => R): SingleOutputStreamOperator<R>;
   map<R>(fn: CoMapFunction<A, B, R> | ((value: A) => R), map2?: (value: B) => R): SingleOutputStreamOperator<R> {
     const co: CoMapFunction<A, B, R> = typeof fn === 'function' ? { map1: fn, map2: map2! } : fn;
-    return this.twoInput<R>('Co-Map', () => new CoStreamMap(co as CoMapFunction<unknown, unknown, unknown>), false);
+    return this.twoInput<R>('Co-Map', () => new CoStreamMap(copyFunction(co) as CoMapFunction<unknown, unknown, unknown>), false);
   }
 
   flatMap<R>(fn: CoFlatMapFunction<A, B, R>): SingleOutputStreamOperator<R>;
@@ -366,14 +367,14 @@ export class ConnectedStreams<A, B> {
     f2?: (value: B, out: Collector<R>) => void,
   ): SingleOutputStreamOperator<R> {
     const co: CoFlatMapFunction<A, B, R> = typeof fn === 'function' ? { flatMap1: fn, flatMap2: f2! } : fn;
-    return this.twoInput<R>('Co-Flat Map', () => new CoStreamFlatMap(co as CoFlatMapFunction<unknown, unknown, unknown>), false);
+    return this.twoInput<R>('Co-Flat Map', () => new CoStreamFlatMap(copyFunction(co) as CoFlatMapFunction<unknown, unknown, unknown>), false);
   }
 
   process<R>(fn: CoProcessFunction<A, B, R> | KeyedCoProcessFunction<unknown, A, B, R>): SingleOutputStreamOperator<R> {
     if (fn instanceof KeyedCoProcessFunction) {
-      return this.twoInput<R>('Co-Keyed-Process', () => new KeyedCoProcessOperator(fn as KeyedCoProcessFunction<unknown, unknown, unknown, unknown>), true);
+      return this.twoInput<R>('Co-Keyed-Process', () => new KeyedCoProcessOperator(copyFunction(fn) as KeyedCoProcessFunction<unknown, unknown, unknown, unknown>), true);
     }
-    return this.twoInput<R>('Co-Process', () => new CoProcessOperator(fn as CoProcessFunction<unknown, unknown, unknown>), false);
+    return this.twoInput<R>('Co-Process', () => new CoProcessOperator(copyFunction(fn) as CoProcessFunction<unknown, unknown, unknown>), false);
   }
 
   private twoInput<R>(name: string, factory: OperatorFactory, requireKeyed: boolean): SingleOutputStreamOperator<R> {
@@ -436,7 +437,7 @@ export class BroadcastConnectedStream<A, B> {
         this.nonBroadcast,
         this.broadcastSide.stream.transformation,
         'Co-Process-Broadcast-Keyed',
-        () => new CoBroadcastWithKeyedOperator(fn as KeyedBroadcastProcessFunction<unknown, unknown, unknown, unknown>, descriptors),
+        () => new CoBroadcastWithKeyedOperator(copyFunction(fn) as KeyedBroadcastProcessFunction<unknown, unknown, unknown, unknown>, descriptors),
         this.nonBroadcast.keySelector as Selector,
         undefined,
       );
@@ -446,7 +447,7 @@ export class BroadcastConnectedStream<A, B> {
       this.nonBroadcast,
       this.broadcastSide.stream.transformation,
       'Co-Process-Broadcast',
-      () => new CoBroadcastWithNonKeyedOperator(fn as BroadcastProcessFunction<unknown, unknown, unknown>, descriptors),
+      () => new CoBroadcastWithNonKeyedOperator(copyFunction(fn) as BroadcastProcessFunction<unknown, unknown, unknown>, descriptors),
       undefined,
       undefined,
     );

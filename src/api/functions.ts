@@ -197,3 +197,48 @@ export function asPartitioner<K>(f: Partitioner<K>): (key: K, n: number) => numb
 export function richOf(f: unknown): AbstractRichFunction | undefined {
   return f instanceof AbstractRichFunction ? f : undefined;
 }
+
+/**
+ * A copy of a user function for one parallel instance. Flink ships every subtask its own
+ * deserialized copy; slots that share a thread (inline mode, or two operators given the same
+ * object) get the same isolation from a deep copy that keeps prototypes. Plain functions
+ * carry no instance state and are shared.
+ */
+export function copyFunction<F>(f: F): F {
+  return typeof f === 'object' && f !== null ? (deepCopy(f, new Map()) as F) : f;
+}
+
+function deepCopy(value: unknown, seen: Map<object, unknown>): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  const known = seen.get(value);
+  if (known !== undefined) return known;
+  if (Array.isArray(value)) {
+    const copy: unknown[] = [];
+    seen.set(value, copy);
+    for (const v of value) copy.push(deepCopy(v, seen));
+    return copy;
+  }
+  if (value instanceof Map) {
+    const copy = new Map();
+    seen.set(value, copy);
+    for (const [k, v] of value) copy.set(deepCopy(k, seen), deepCopy(v, seen));
+    return copy;
+  }
+  if (value instanceof Set) {
+    const copy = new Set();
+    seen.set(value, copy);
+    for (const v of value) copy.add(deepCopy(v, seen));
+    return copy;
+  }
+  if (value instanceof Date) return new Date(value.getTime());
+  if (value instanceof RegExp) return new RegExp(value.source, value.flags);
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return structuredClone(value);
+  const copy = Object.create(Object.getPrototypeOf(value) as object | null) as Record<PropertyKey, unknown>;
+  seen.set(value, copy);
+  for (const key of Reflect.ownKeys(value)) {
+    const descriptor = Object.getOwnPropertyDescriptor(value, key)!;
+    if ('value' in descriptor) descriptor.value = deepCopy(descriptor.value, seen);
+    Object.defineProperty(copy, key, descriptor);
+  }
+  return copy;
+}

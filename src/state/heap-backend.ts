@@ -1,0 +1,331 @@
+/**
+ * The `hashmap` keyed state backend: state on the JavaScript heap, one table per state name,
+ * partitioned by key group (see StateTable). Snapshots are taken synchronously by deep-copying
+ * every value into the canonical form; that costs time proportional to the state's size on the
+ * task thread. Copy-on-write (Flink's CopyOnWriteStateMap: versioned entries copied on the first
+ * write after a snapshot) would make the synchronous part O(1) and is the planned improvement.
+ */
+import type { AggregatingStateDescriptor, AnyStateDescriptor, ListStateDescriptor, MapStateDescriptor, ReducingStateDescriptor, StateDescriptor, ValueStateDescriptor } from './descriptors.js';
+import { NoCurrentKeyError, StateKindMismatchError, StateRestoreError, UnknownStateError } from './errors.js';
+import { HeapAggregatingState, HeapListState, HeapMapState, HeapReducingState, HeapValueState } from './heap-states.js';
+import { KeyContext, VOID_NAMESPACE, type VoidNamespace } from './key-context.js';
+import { assignToKeyGroup, checkKeyGroupRange, KeyGroupRange, type KeyGroupRangeData } from './key-groups.js';
+import { decodeKeyId, keyIdentity, type KeyId } from './key-identity.js';
+import type { KeyedStateBackend } from './keyed-backend.js';
+import {
+  copyingStateOf,
+  copyValue,
+  expectArray,
+  expectKeyGroup,
+  expectRecord,
+  KEYED_STATE_SNAPSHOT_VERSION,
+  type KeyedStateEntry,
+  type KeyedStateSnapshot,
+  type KeyedStateSnapshotState,
+  type KeyGroupEntries,
+  type TimerServiceSnapshot,
+} from './snapshot.js';
+import type { AggregatingState, KeyedStateFunction, ListState, MapState, ReducingState, State, StateKind, ValueState } from './state.js';
+import { StateTable } from './state-table.js';
+import { InternalTimerService } from './timers.js';
+
+const STATE_KINDS: readonly StateKind[] = ['VALUE', 'LIST', 'MAP', 'REDUCING', 'AGGREGATING'];
+
+export class HeapKeyedStateBackend<K = unknown> implements KeyedStateBackend<K> {
+  readonly keyGroupRange: KeyGroupRange;
+  private readonly ctx: KeyContext;
+  private readonly tables = new Map<string, StateTable<unknown>>();
+  private readonly states = new Map<string, State>();
+  private readonly timerServices = new Map<string, InternalTimerService<K, unknown>>();
+
+  constructor(
+    keyGroupRange: KeyGroupRangeData,
+    readonly maxParallelism: number,
+  ) {
+    this.keyGroupRange = keyGroupRange instanceof KeyGroupRange ? keyGroupRange : KeyGroupRange.from(keyGroupRange);
+    checkKeyGroupRange(this.keyGroupRange, maxParallelism);
+    this.ctx = new KeyContext(this.keyGroupRange, maxParallelism);
+  }
+
+  setCurrentKey(key: K): void {
+    this.ctx.setKey(key);
+  }
+
+  getCurrentKey(): K {
+    if (this.ctx.keyGroupIndex < 0) throw new NoCurrentKeyError('getCurrentKey');
+    return this.ctx.key as K;
+  }
+
+  getCurrentKeyGroupIndex(): number {
+    return this.ctx.keyGroup;
+  }
+
+  setCurrentNamespace(namespace: unknown): void {
+    this.ctx.setNamespace(namespace);
+  }
+
+  getCurrentNamespace(): unknown {
+    return this.ctx.namespace;
+  }
+
+  getState<T>(descriptor: ValueStateDescriptor<T>): ValueState<T> {
+    return this.getPartitionedState(descriptor);
+  }
+
+  getListState<T>(descriptor: ListStateDescriptor<T>): ListState<T> {
+    return this.getPartitionedState(descriptor);
+  }
+
+  getMapState<UK, UV>(descriptor: MapStateDescriptor<UK, UV>): MapState<UK, UV> {
+    return this.getPartitionedState(descriptor);
+  }
+
+  getReducingState<T>(descriptor: ReducingStateDescriptor<T>): ReducingState<T> {
+    return this.getPartitionedState(descriptor);
+  }
+
+  getAggregatingState<IN, ACC, OUT>(descriptor: AggregatingStateDescriptor<IN, ACC, OUT>): AggregatingState<IN, OUT> {
+    return this.getPartitionedState(descriptor);
+  }
+
+  /** One state object per name: the first descriptor of a name decides its default or function. */
+  getPartitionedState<S extends State>(descriptor: StateDescriptor<S>): S {
+    const existing = this.states.get(descriptor.name);
+    if (existing !== undefined) {
+      this.tableFor(descriptor.name, descriptor.kind);
+      return existing as S;
+    }
+    const created = this.createState(descriptor as unknown as AnyStateDescriptor);
+    this.states.set(descriptor.name, created);
+    return created as S;
+  }
+
+  getRegisteredStateNames(): string[] {
+    return [...this.tables.keys()];
+  }
+
+  keys(stateName: string, namespace: unknown = VOID_NAMESPACE): IterableIterator<K> {
+    const table = this.tables.get(stateName);
+    if (table === undefined) throw new UnknownStateError(stateName);
+    return keysOfTable<K>(table, keyIdentity(namespace, 'namespace'));
+  }
+
+  applyToAllKeys<S extends State>(descriptor: StateDescriptor<S>, fn: KeyedStateFunction<K, S>, namespace?: unknown): void;
+  applyToAllKeys(stateName: string, fn: KeyedStateFunction<K, State>, namespace?: unknown): void;
+  applyToAllKeys(target: string | StateDescriptor<State>, fn: KeyedStateFunction<K, State>, namespace: unknown = VOID_NAMESPACE): void {
+    const name = typeof target === 'string' ? target : target.name;
+    const state = typeof target === 'string' ? this.states.get(target) : this.getPartitionedState(target);
+    const table = this.tables.get(name);
+    if (state === undefined || table === undefined) throw new UnknownStateError(name);
+    const namespaceId = keyIdentity(namespace, 'namespace');
+    // Collected first: fn may clear or add entries, which must not disturb the iteration.
+    const found: { index: number; keyId: KeyId }[] = [];
+    table.groups.forEach((namespaces, index) => {
+      const keys = namespaces?.get(namespaceId);
+      if (keys !== undefined) for (const keyId of keys.keys()) found.push({ index, keyId });
+    });
+    const ctx = this.ctx;
+    const saved = { key: ctx.key, keyId: ctx.keyId, index: ctx.keyGroupIndex, namespace: ctx.namespace, namespaceId: ctx.namespaceId };
+    try {
+      ctx.setResolvedNamespace(decodeKeyId(namespaceId), namespaceId);
+      for (const { index, keyId } of found) {
+        const key = decodeKeyId(keyId) as K;
+        ctx.setResolvedKey(key, keyId, index);
+        if (typeof fn === 'function') fn(key, state);
+        else fn.process(key, state);
+      }
+    } finally {
+      ctx.setResolvedKey(saved.key, saved.keyId, saved.index);
+      ctx.setResolvedNamespace(saved.namespace, saved.namespaceId);
+    }
+  }
+
+  numKeyValueStateEntries(stateName?: string): number {
+    if (stateName !== undefined) {
+      const table = this.tables.get(stateName);
+      if (table === undefined) throw new UnknownStateError(stateName);
+      return table.size();
+    }
+    let n = 0;
+    for (const table of this.tables.values()) n += table.size();
+    return n;
+  }
+
+  getInternalTimerService<N = VoidNamespace>(name: string): InternalTimerService<K, N> {
+    let service = this.timerServices.get(name);
+    if (service === undefined) {
+      service = new InternalTimerService<K, unknown>(name, this.ctx);
+      this.timerServices.set(name, service);
+    }
+    // A service's namespace type is the caller's promise; timers store namespaces as given.
+    return service as InternalTimerService<K, unknown> as InternalTimerService<K, N>;
+  }
+
+  snapshot(): KeyedStateSnapshot {
+    const states: KeyedStateSnapshotState[] = [];
+    for (const table of this.tables.values()) states.push(copyingStateOf(table.name, () => this.snapshotTable(table)));
+    const timers: TimerServiceSnapshot[] = [];
+    for (const service of this.timerServices.values()) timers.push(service.snapshot());
+    return {
+      version: KEYED_STATE_SNAPSHOT_VERSION,
+      maxParallelism: this.maxParallelism,
+      keyGroupRange: this.keyGroupRange.toData(),
+      states,
+      timers,
+    };
+  }
+
+  restore(snapshots: readonly KeyedStateSnapshot[]): void {
+    const restoredGroups = new Map<string, Set<number>>();
+    for (const raw of snapshots) {
+      const snapshot = expectRecord(raw, 'a keyed state snapshot', undefined);
+      if (snapshot['version'] !== KEYED_STATE_SNAPSHOT_VERSION) {
+        throw new StateRestoreError(`Keyed state snapshot version ${String(snapshot['version'])} is not supported (expected ${KEYED_STATE_SNAPSHOT_VERSION}).`, undefined);
+      }
+      if (snapshot['maxParallelism'] !== this.maxParallelism) {
+        throw new StateRestoreError(
+          `The snapshot was taken with max parallelism ${String(snapshot['maxParallelism'])}, this job has ${this.maxParallelism}: ` +
+            'key groups cannot be remapped, so restore with the original max parallelism (pipeline.max-parallelism).',
+          undefined,
+        );
+      }
+      for (const state of expectArray(snapshot['states'], 'the states of a keyed snapshot', undefined)) this.restoreState(state, restoredGroups);
+      for (const timers of expectArray(snapshot['timers'], 'the timers of a keyed snapshot', undefined)) this.restoreTimers(timers);
+    }
+  }
+
+  dispose(): void {
+    for (const table of this.tables.values()) table.clearAll();
+    for (const service of this.timerServices.values()) service.clear();
+    this.ctx.reset();
+  }
+
+  private createState(descriptor: AnyStateDescriptor): State {
+    const ctx = this.ctx;
+    switch (descriptor.kind) {
+      case 'VALUE':
+        return new HeapValueState(this.tableFor(descriptor.name, descriptor.kind), descriptor.defaultValue);
+      case 'LIST':
+        return new HeapListState(this.tableFor<unknown[]>(descriptor.name, descriptor.kind), ctx);
+      case 'MAP':
+        return new HeapMapState(this.tableFor<Map<KeyId, unknown>>(descriptor.name, descriptor.kind), ctx);
+      case 'REDUCING':
+        return new HeapReducingState(this.tableFor(descriptor.name, descriptor.kind), ctx, descriptor.reduceFunction);
+      case 'AGGREGATING':
+        return new HeapAggregatingState(this.tableFor(descriptor.name, descriptor.kind), ctx, descriptor.aggregateFunction);
+    }
+  }
+
+  /** The table of `name`, created if new; throws if it exists with another kind. */
+  private tableFor<V>(name: string, kind: StateKind): StateTable<V> {
+    let table = this.tables.get(name);
+    if (table === undefined) {
+      table = new StateTable<unknown>(name, kind, this.ctx);
+      this.tables.set(name, table);
+    } else if (table.kind !== kind) {
+      throw new StateKindMismatchError(name, table.kind, kind);
+    }
+    // Values are stored as the state object of this kind put them; the table only keeps them.
+    return table as StateTable<V>;
+  }
+
+  private snapshotTable(table: StateTable<unknown>): KeyedStateSnapshotState {
+    const keyGroups: KeyGroupEntries[] = [];
+    table.groups.forEach((namespaces, index) => {
+      if (namespaces === undefined) return;
+      const entries: KeyedStateEntry[] = [];
+      for (const [namespaceId, keys] of namespaces) {
+        const namespace = decodeKeyId(namespaceId);
+        for (const [keyId, value] of keys) entries.push([decodeKeyId(keyId), namespace, snapshotValue(table.kind, value)]);
+      }
+      keyGroups.push({ keyGroup: index + this.keyGroupRange.startKeyGroup, entries });
+    });
+    return { name: table.name, kind: table.kind, keyGroups };
+  }
+
+  private restoreState(raw: unknown, restoredGroups: Map<string, Set<number>>): void {
+    const state = expectRecord(raw, 'a state of a keyed snapshot', undefined);
+    const name = state['name'];
+    const kind = state['kind'];
+    if (typeof name !== 'string' || name.length === 0) throw new StateRestoreError('Malformed snapshot: a state has no name.', undefined);
+    if (!STATE_KINDS.includes(kind as StateKind)) throw new StateRestoreError(`Malformed snapshot: state '${name}' has unknown kind ${String(kind)}.`, name);
+    const table = this.tableFor<unknown>(name, kind as StateKind);
+    let seen = restoredGroups.get(name);
+    if (seen === undefined) {
+      seen = new Set();
+      restoredGroups.set(name, seen);
+    }
+    const start = this.keyGroupRange.startKeyGroup;
+    for (const rawGroup of expectArray(state['keyGroups'], `the key groups of state '${name}'`, name)) {
+      const group = expectRecord(rawGroup, `a key group of state '${name}'`, name);
+      const keyGroup = expectKeyGroup(group['keyGroup'], this.maxParallelism, name);
+      if (!this.keyGroupRange.contains(keyGroup)) continue;
+      if (seen.has(keyGroup)) {
+        throw new StateRestoreError(`Key group ${keyGroup} of state '${name}' appears in two snapshots: they must come from subtasks with disjoint key groups.`, name);
+      }
+      seen.add(keyGroup);
+      for (const rawEntry of expectArray(group['entries'], `the entries of key group ${keyGroup} of state '${name}'`, name)) {
+        const [key, namespace, value] = expectArray(rawEntry, `an entry of state '${name}'`, name);
+        if (assignToKeyGroup(key, this.maxParallelism) !== keyGroup) {
+          throw new StateRestoreError(
+            `An entry of state '${name}' is filed under key group ${keyGroup} but its key hashes to another: the snapshot was written with another key hash.`,
+            name,
+          );
+        }
+        const restored = restoreValue(table.kind, value, name);
+        if (restored === undefined) continue;
+        table.putAt(keyGroup - start, keyIdentity(namespace, 'namespace'), keyIdentity(key, 'key'), restored);
+      }
+    }
+  }
+
+  private restoreTimers(raw: unknown): void {
+    const timers = expectRecord(raw, 'a timer service snapshot', undefined);
+    const name = timers['name'];
+    if (typeof name !== 'string') throw new StateRestoreError('Malformed snapshot: a timer service has no name.', undefined);
+    // Created now if the operator has not asked for it yet: it picks the timers up when it does,
+    // and they stay in later snapshots even if it never does, as Flink keeps unused state.
+    this.getInternalTimerService<unknown>(name).restore(raw as TimerServiceSnapshot);
+  }
+}
+
+function* keysOfTable<K>(table: StateTable<unknown>, namespaceId: KeyId): Generator<K, undefined, undefined> {
+  for (const namespaces of table.groups) {
+    const keys = namespaces?.get(namespaceId);
+    if (keys === undefined) continue;
+    for (const keyId of keys.keys()) yield decodeKeyId(keyId) as K;
+  }
+  return undefined;
+}
+
+/** The canonical form of a stored value (see snapshot.ts), deep-copied. */
+function snapshotValue(kind: StateKind, value: unknown): unknown {
+  if (kind !== 'MAP') return copyValue(value);
+  const pairs: [unknown, unknown][] = [];
+  for (const [id, v] of value as Map<KeyId, unknown>) pairs.push([decodeKeyId(id), copyValue(v)]);
+  return pairs;
+}
+
+/**
+ * A stored value from its canonical form, deep-copied so snapshot and backend share nothing;
+ * undefined for an empty one, which the live state would not have stored either.
+ */
+function restoreValue(kind: StateKind, value: unknown, name: string): unknown {
+  switch (kind) {
+    case 'LIST': {
+      const list = expectArray(value, `a value of list state '${name}'`, name);
+      if (list.includes(undefined)) throw new StateRestoreError(`Malformed snapshot: list state '${name}' holds an undefined element.`, name);
+      return list.length === 0 ? undefined : copyValue(list);
+    }
+    case 'MAP': {
+      const map = new Map<KeyId, unknown>();
+      for (const pair of expectArray(value, `a value of map state '${name}'`, name)) {
+        const [k, v] = expectArray(pair, `an entry of map state '${name}'`, name);
+        map.set(keyIdentity(k, 'map key'), copyValue(v));
+      }
+      return map.size === 0 ? undefined : map;
+    }
+    default:
+      return copyValue(value);
+  }
+}

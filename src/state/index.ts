@@ -1,0 +1,90 @@
+/**
+ * State: key groups, state descriptors and interfaces, the heap (`hashmap`) keyed state backend,
+ * operator state with its redistribution rules, timers, and the canonical snapshot form that
+ * checkpoints and savepoints carry. Everything runs synchronously on a task's thread.
+ */
+export {
+  InvalidKeyGroupRangeError,
+  InvalidParallelismError,
+  InvalidStateValueError,
+  InvalidTimestampError,
+  KeyGroupOutOfRangeError,
+  NoCurrentKeyError,
+  StateDescriptorError,
+  StateKindMismatchError,
+  StateRestoreError,
+  StateSnapshotError,
+  UnknownStateError,
+  UnsupportedKeyError,
+} from './errors.js';
+export type { KeyRole } from './errors.js';
+
+export {
+  assignKeyToParallelOperator,
+  assignToKeyGroup,
+  checkKeyGroupRange,
+  checkParallelismPreconditions,
+  computeDefaultMaxParallelism,
+  computeKeyGroupForKeyHash,
+  computeKeyGroupRangeForOperatorIndex,
+  computeOperatorIndexForKeyGroup,
+  hashBigInt,
+  hashKey,
+  hashNumber,
+  hashString,
+  KeyGroupRange,
+  MAX_KEY_DEPTH,
+  murmurHash,
+  UPPER_BOUND_MAX_PARALLELISM,
+} from './key-groups.js';
+export type { KeyGroupRangeData } from './key-groups.js';
+
+export { decodeKeyId, describeKey, keyIdentity } from './key-identity.js';
+export type { KeyId } from './key-identity.js';
+
+export {
+  AggregatingStateDescriptor,
+  ListStateDescriptor,
+  MapStateDescriptor,
+  ReducingStateDescriptor,
+  StateDescriptor,
+  ValueStateDescriptor,
+} from './descriptors.js';
+export type { AggregateFunction, AnyStateDescriptor, StateReduceFunction } from './descriptors.js';
+
+export type {
+  AggregatingState,
+  AppendingState,
+  BroadcastState,
+  KeyedStateFunction,
+  ListState,
+  MapState,
+  MergingState,
+  ReducingState,
+  State,
+  StateKind,
+  StringKeyedRecord,
+  ValueState,
+} from './state.js';
+
+export { VOID_NAMESPACE } from './key-context.js';
+export type { VoidNamespace } from './key-context.js';
+export type { KeyedStateBackend, KeyedStateStore } from './keyed-backend.js';
+export { HeapKeyedStateBackend } from './heap-backend.js';
+
+export { InternalTimerService, MIN_WATERMARK } from './timers.js';
+export type { TimeDomain, TimerCallback } from './timers.js';
+
+export { OPERATOR_STATE_SNAPSHOT_VERSION, OperatorStateBackend, redistributeOperatorState } from './operator-state.js';
+export type { OperatorStateMode, OperatorStateSnapshot, OperatorStateSnapshotState } from './operator-state.js';
+
+export { KEYED_STATE_SNAPSHOT_VERSION } from './snapshot.js';
+export type {
+  KeyedStateEntry,
+  KeyedStateSnapshot,
+  KeyedStateSnapshotState,
+  KeyGroupEntries,
+  KeyGroupTimers,
+  TimerEntry,
+  TimerServiceSnapshot,
+} from './snapshot.js';

@@ -1,0 +1,94 @@
+/**
+ * The canonical, backend-independent form of keyed state and timers in a checkpoint or savepoint:
+ * plain data only (arrays, plain objects, primitives — what CBOR encodes), grouped by key group
+ * so that a subtask with another key-group range can pick out its part. The heap backend writes it
+ * and reads it; the RocksDB backend is to write and read the same form, which is what lets a
+ * savepoint move between backends and parallelisms.
+ *
+ * Values per kind: VALUE, REDUCING — the value; AGGREGATING — the accumulator; LIST — the array
+ * of elements; MAP — an array of `[mapKey, mapValue]` pairs. Keys, namespaces and map keys are
+ * the user's values (composite ones as equal plain copies).
+ */
+import { StateRestoreError, StateSnapshotError } from './errors.js';
+import type { KeyGroupRangeData } from './key-groups.js';
+import type { StateKind } from './state.js';
+
+export const KEYED_STATE_SNAPSHOT_VERSION = 1;
+
+/** One entry: a key's value in one namespace. */
+export type KeyedStateEntry = readonly [key: unknown, namespace: unknown, value: unknown];
+
+export interface KeyGroupEntries {
+  readonly keyGroup: number;
+  readonly entries: readonly KeyedStateEntry[];
+}
+
+export interface KeyedStateSnapshotState {
+  readonly name: string;
+  readonly kind: StateKind;
+  /** Only key groups with at least one entry, ascending. */
+  readonly keyGroups: readonly KeyGroupEntries[];
+}
+
+/** One registered timer. */
+export type TimerEntry = readonly [timestamp: number, key: unknown, namespace: unknown];
+
+export interface KeyGroupTimers {
+  readonly keyGroup: number;
+  readonly timers: readonly TimerEntry[];
+}
+
+export interface TimerServiceSnapshot {
+  readonly name: string;
+  readonly eventTime: readonly KeyGroupTimers[];
+  readonly processingTime: readonly KeyGroupTimers[];
+}
+
+/** The keyed state and timers of one subtask of one operator. */
+export interface KeyedStateSnapshot {
+  readonly version: number;
+  readonly maxParallelism: number;
+  /** The key groups the writing subtask owned. */
+  readonly keyGroupRange: KeyGroupRangeData;
+  readonly states: readonly KeyedStateSnapshotState[];
+  readonly timers: readonly TimerServiceSnapshot[];
+}
+
+/**
+ * A deep copy of a state value, so a snapshot and the live state never share mutable data:
+ * primitives as they are, everything else through `structuredClone`.
+ */
+export function copyValue<T>(value: T): T {
+  return typeof value === 'object' && value !== null ? structuredClone(value) : value;
+}
+
+/** Runs `copy` and names the state when a value cannot be copied (a function, a class with private fields...). */
+export function copyingStateOf<R>(stateName: string, copy: () => R): R {
+  try {
+    return copy();
+  } catch (error) {
+    throw new StateSnapshotError(stateName, error);
+  }
+}
+
+/** Throws a {@link StateRestoreError} unless `value` is an array. */
+export function expectArray(value: unknown, what: string, stateName: string | undefined): readonly unknown[] {
+  if (!Array.isArray(value)) throw new StateRestoreError(`Malformed snapshot: ${what} is not an array.`, stateName);
+  return value;
+}
+
+/** Throws a {@link StateRestoreError} unless `value` is a non-null object. */
+export function expectRecord(value: unknown, what: string, stateName: string | undefined): Readonly<Record<string, unknown>> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new StateRestoreError(`Malformed snapshot: ${what} is not an object.`, stateName);
+  }
+  return value as Readonly<Record<string, unknown>>;
+}
+
+/** Throws a {@link StateRestoreError} unless `value` is an integer key group below `maxParallelism`. */
+export function expectKeyGroup(value: unknown, maxParallelism: number, stateName: string | undefined): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value >= maxParallelism) {
+    throw new StateRestoreError(`Malformed snapshot: key group ${String(value)} is not an integer from 0 to ${maxParallelism - 1}.`, stateName);
+  }
+  return value;
+}
