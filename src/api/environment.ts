@@ -72,6 +72,17 @@ async function currentExecutor(): Promise<JobExecutor> {
   return typeof installed === 'function' ? installed() : installed;
 }
 
+const CLIENT_CONFIGURATION = Symbol.for('runnel.clientConfiguration');
+type GlobalWithConfiguration = typeof globalThis & { [CLIENT_CONFIGURATION]?: Configuration };
+
+/**
+ * The configuration environments of this thread start from, instead of conf/config.yaml: the
+ * CLI sets it so that `-D` and `-p` reach the job it runs.
+ */
+export function setClientConfiguration(configuration: Configuration | undefined): void {
+  (globalThis as GlobalWithConfiguration)[CLIENT_CONFIGURATION] = configuration;
+}
+
 export class StreamExecutionEnvironment {
   private readonly transformations: Transformation[] = [];
   private nextId = 0;
@@ -91,7 +102,8 @@ export class StreamExecutionEnvironment {
 
   /** The environment of the current context, configured from conf/config.yaml (RUNNEL_CONF_DIR). */
   static getExecutionEnvironment(configuration?: Configuration): StreamExecutionEnvironment {
-    return new StreamExecutionEnvironment(configuration ?? loadConfiguration({ onWarning: (m) => process.emitWarning(m) }));
+    const client = (globalThis as GlobalWithConfiguration)[CLIENT_CONFIGURATION];
+    return new StreamExecutionEnvironment(configuration ?? client ?? loadConfiguration({ onWarning: (m) => process.emitWarning(m) }));
   }
 
   setParallelism(parallelism: number): this {

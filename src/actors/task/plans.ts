@@ -27,13 +27,22 @@ export function livePlan(jobId: string): StreamGraph | undefined {
  * execute() never returns inside a slot, so nothing after it in the job runs twice.
  */
 export function capturePlan(expected: JobGraph, load: () => Promise<unknown>): Promise<StreamGraph> {
-  return new Promise<StreamGraph>((resolve, reject) => {
+  return extractPlan(load, expected).then((plan) => plan.streamGraph);
+}
+
+/**
+ * Runs a job module until its execute() and resolves with the plan it built, without running
+ * the job (`runnel info`, plan extraction on the JobManager). With `expected`, the plan must
+ * have the same fingerprint.
+ */
+export function extractPlan(load: () => Promise<unknown>, expected?: JobGraph): Promise<JobPlan> {
+  return new Promise<JobPlan>((resolve, reject) => {
     let captured = false;
     setJobExecutor({
       execute(plan: JobPlan) {
         if (!captured) {
           captured = true;
-          if (plan.jobGraph.fingerprint !== expected.fingerprint) {
+          if (expected !== undefined && plan.jobGraph.fingerprint !== expected.fingerprint) {
             reject(
               new Error(
                 `the job built a different graph in this slot than on the client (${plan.jobGraph.fingerprint} vs ${expected.fingerprint}); ` +
@@ -41,7 +50,7 @@ export function capturePlan(expected: JobGraph, load: () => Promise<unknown>): P
               ),
             );
           } else {
-            resolve(plan.streamGraph);
+            resolve(plan);
           }
         }
         return new Promise(() => {});

@@ -1,0 +1,55 @@
+/**
+ * The TaskManager process: its RPC endpoint now; the TaskExecutor (slot offers, task
+ * deployment, heartbeats to the ResourceManager) and the data plane join here as they arrive.
+ */
+import type { ActorSystem } from '../actors/system/index.js';
+import { JobManagerOptions, TaskManagerOptions, type Configuration } from '../config/index.js';
+import { logger } from '../log/index.js';
+import { defaultTaskManagerHost } from './host.js';
+import type { ProcessEnvironment, RunningProcess } from './process.js';
+import { startActorSystem } from './rpc-endpoint.js';
+
+export interface TaskManagerProcess extends RunningProcess {
+  readonly system: ActorSystem;
+  readonly endpoint: string;
+  /** `taskmanager.numberOfTaskSlots`. */
+  readonly slots: number;
+  /** The JobManager's RPC endpoint this TaskManager registers with. */
+  readonly jobManagerEndpoint: string;
+}
+
+/**
+ * Starts a TaskManager from `config`; resolves once its endpoint is bound.
+ * @throws PortInUseError, BindError, ConfigError.
+ */
+export async function startTaskManager(config: Configuration, env: ProcessEnvironment): Promise<TaskManagerProcess> {
+  const log = logger('taskmanager');
+  const jobManagerHost = config.get(JobManagerOptions.RPC_ADDRESS);
+  const jobManagerEndpoint = `tcp://${jobManagerHost}:${config.get(JobManagerOptions.RPC_PORT)}`;
+  const slots = config.get(TaskManagerOptions.NUM_TASK_SLOTS);
+  const host = config.getOptional(TaskManagerOptions.HOST) ?? (await defaultTaskManagerHost(jobManagerHost));
+  const bindHost = config.getOptional(TaskManagerOptions.BIND_HOST);
+  const system = await startActorSystem({
+    component: 'TaskManager',
+    advertisedHost: host,
+    bindHost: bindHost ?? host,
+    ports: config.get(TaskManagerOptions.RPC_PORT),
+    portKey: TaskManagerOptions.RPC_PORT.key,
+    hostKeys: [TaskManagerOptions.BIND_HOST.key, TaskManagerOptions.HOST.key],
+    config,
+    onEscalation: (error, actorPath) => env.onFatalError(error, actorPath),
+  });
+  const boundTo = bindHost === undefined ? '' : ` (bound to ${bindHost})`;
+  log.info(
+    `Starting TaskManager (Runnel ${env.version}) at ${system.endpoint}${boundTo} with ${slots} task slot${slots === 1 ? '' : 's'}, ` +
+      `registering with the JobManager at ${jobManagerEndpoint}, config from ${env.confDir}`,
+  );
+  return {
+    component: 'TaskManager',
+    system,
+    endpoint: system.endpoint,
+    slots,
+    jobManagerEndpoint,
+    stop: () => system.terminate(),
+  };
+}

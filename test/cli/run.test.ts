@@ -1,0 +1,80 @@
+/**
+ * `runnel run` and `runnel info`: everything is validated, then the verbs stop with a clear
+ * message until job submission arrives.
+ */
+import t from 'tap';
+import { confDir, runInProcess, runRunnel } from './helpers.js';
+
+t.test('run with a missing job file exits 1 with "Job file \'x\' not found."', async (t) => {
+  const result = await runRunnel(t, ['run', 'no-such-job.ts', '--input', 'x'], { env: { RUNNEL_CONF_DIR: confDir(t) } });
+  t.equal(result.code, 1);
+  t.equal(result.stderr, "Job file 'no-such-job.ts' not found.\n");
+});
+
+t.test('run with a valid job says submission is not available yet, naming the direct command, exit 1', async (t) => {
+  const dir = t.testdir({ 'job.ts': 'export {};\n' });
+  const result = await runRunnel(t, ['run', '-d', '-p', '2', '-n', '-s', '/tmp/sp', '-m', 'localhost:8081', '-D', 'parallelism.default=3', 'job.ts', '--input', 'x'], {
+    cwd: dir,
+    env: { RUNNEL_CONF_DIR: confDir(t) },
+  });
+  t.equal(result.code, 1);
+  t.equal(
+    result.stderr,
+    "runnel run: submitting jobs to a cluster is not available yet in this version; run the job file directly with 'npx tsx job.ts --input x' " +
+      'to execute it on an embedded mini-cluster.\n',
+  );
+  t.equal(result.stdout, '');
+});
+
+t.test('run checks that the job file is a module and not a folder', async (t) => {
+  const dir = t.testdir({ 'job.py': 'print(1)\n', jobs: {} });
+  const env = { RUNNEL_CONF_DIR: confDir(t) };
+  const python = await runInProcess(['run', 'job.py'], env, dir);
+  t.equal(python.code, 1);
+  t.match(python.stderr, /^Job file 'job\.py' is not a TypeScript or JavaScript module: expected one of \.ts, /);
+  const folder = await runInProcess(['run', 'jobs'], env, dir);
+  t.equal(folder.code, 1);
+  t.match(folder.stderr, /^Job file 'jobs' is a folder/);
+});
+
+t.test('run reports a bad -D value as a configuration error, exit 1', async (t) => {
+  const dir = t.testdir({ 'job.ts': 'export {};\n' });
+  const result = await runInProcess(['run', '-D', 'parallelism.default=many', 'job.ts'], { RUNNEL_CONF_DIR: confDir(t) }, dir);
+  t.equal(result.code, 1);
+  t.match(result.stderr, /^Invalid value 'many' for 'parallelism\.default' \(in the -D arguments\)/);
+});
+
+t.test('info validates the job file, then prints the plan the job builds as JSON', async (t) => {
+  const job = [
+    "import { StreamExecutionEnvironment } from 'runnel';",
+    'const env = StreamExecutionEnvironment.getExecutionEnvironment();',
+    "if (!process.argv.includes('--flag')) throw new Error('the job did not get its arguments');",
+    "env.fromSequence(1, 10).map((n) => n + 1).keyBy((n) => n % 2).sum().print();",
+    "await env.execute('info-job');",
+    "console.log('never printed: execute() does not return while planning');",
+  ].join('\n');
+  const dir = t.testdir({ 'job.ts': job });
+  const env = { RUNNEL_CONF_DIR: confDir(t) };
+  const missing = await runRunnel(t, ['info', 'gone.ts'], { env, cwd: dir });
+  t.equal(missing.code, 1);
+  t.equal(missing.stderr, "Job file 'gone.ts' not found.\n");
+  const present = await runRunnel(t, ['info', '-p', '2', 'job.ts', '--flag'], { env, cwd: dir });
+  t.equal(present.code, 0, present.stderr);
+  const plan = JSON.parse(present.stdout) as { name: string; jid: string; nodes: Array<{ description: string; parallelism: number; inputs?: Array<{ ship_strategy: string }> }> };
+  t.equal(plan.name, 'info-job');
+  t.match(plan.jid, /^[0-9a-f]{32}$/);
+  t.same(
+    plan.nodes.map((n) => n.description),
+    ['Source: Sequence Source -> Map', 'Keyed Aggregation -> Print to Std. Out'],
+    'chained vertices, split at keyBy',
+  );
+  t.same(plan.nodes.map((n) => n.parallelism), [2, 2], '-p sets the default parallelism');
+  t.equal(plan.nodes[1]!.inputs![0]!.ship_strategy, 'HASH');
+});
+
+t.test('info of a job that throws while building its graph prints the exception and its stack, exit 1', async (t) => {
+  const dir = t.testdir({ 'bad.ts': "function build(): never {\n  throw new RangeError('no such source');\n}\nbuild();\n" });
+  const result = await runRunnel(t, ['info', 'bad.ts'], { env: { RUNNEL_CONF_DIR: confDir(t) }, cwd: dir });
+  t.equal(result.code, 1);
+  t.match(result.stderr, /The program 'bad\.ts' finished with the following exception:\nRangeError: no such source\n\s+at build \(.*bad\.ts:2/);
+});
