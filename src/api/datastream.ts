@@ -11,7 +11,7 @@ import { KeyedProcessOperator, StreamGroupedReduce } from '../operators/keyed.js
 import type { OperatorFactory } from '../operators/operator.js';
 import type { PartitionerSpec } from '../operators/partitioners.js';
 import { CollectSinkOperator, SinkWriterOperator } from '../operators/sink.js';
-import type { MapStateDescriptor } from '../state/index.js';
+import type { MapStateDescriptor, State, StateDescriptor } from '../state/index.js';
 import { aggregation, type AggregationKind, type FieldRef } from './aggregations.js';
 import type { StreamExecutionEnvironment } from './environment.js';
 import {
@@ -42,6 +42,9 @@ import {
 import type { ChainingStrategy, OneInputTransformation, SinkTransformation, Transformation, TwoInputTransformation } from './transformation.js';
 
 type Selector = (value: unknown) => unknown;
+
+/** A MapStateDescriptor of any key and value types (MapState is invariant in both). */
+type AnyMapStateDescriptor = StateDescriptor<State> & { readonly kind: 'MAP' };
 
 export class DataStream<T> {
   declare readonly __type?: T;
@@ -119,10 +122,10 @@ export class DataStream<T> {
    * BroadcastStream for the broadcast state pattern.
    */
   broadcast(): DataStream<T>;
-  broadcast(...descriptors: MapStateDescriptor<unknown, unknown>[]): BroadcastStream<T>;
-  broadcast(...descriptors: MapStateDescriptor<unknown, unknown>[]): DataStream<T> | BroadcastStream<T> {
+  broadcast(...descriptors: AnyMapStateDescriptor[]): BroadcastStream<T>;
+  broadcast(...descriptors: AnyMapStateDescriptor[]): DataStream<T> | BroadcastStream<T> {
     const partitioned = this.partition({ type: 'broadcast' });
-    return descriptors.length === 0 ? partitioned : new BroadcastStream<T>(partitioned, descriptors);
+    return descriptors.length === 0 ? partitioned : new BroadcastStream<T>(partitioned, descriptors as MapStateDescriptor<unknown, unknown>[]);
   }
 
   rebalance(): DataStream<T> {
@@ -308,6 +311,17 @@ export class KeyedStream<T, K> extends DataStream<T> {
 
   getKeySelector(): (value: T) => K {
     return this.keySelector as (value: T) => K;
+  }
+
+  // map, flatMap and filter after keyBy are keyed operators: a rich function there has keyed state.
+  override map<R>(fn: MapFunction<T, R>): SingleOutputStreamOperator<R> {
+    return this.transform<R>('Map', () => new StreamMap(copyFunction(fn) as MapFunction<unknown, unknown>), { keySelector: this.keySelector });
+  }
+  override flatMap<R>(fn: FlatMapFunction<T, R>): SingleOutputStreamOperator<R> {
+    return this.transform<R>('Flat Map', () => new StreamFlatMap(copyFunction(fn) as FlatMapFunction<unknown, unknown>), { keySelector: this.keySelector });
+  }
+  override filter(fn: FilterFunction<T>): SingleOutputStreamOperator<T> {
+    return this.transform<T>('Filter', () => new StreamFilter(copyFunction(fn) as FilterFunction<unknown>), { keySelector: this.keySelector });
   }
 
   /** A running reduce per key: every input emits the key's new result. */

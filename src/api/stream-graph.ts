@@ -90,7 +90,7 @@ export function buildStreamGraph(jobName: string, transformations: readonly Tran
     const node: StreamNode = {
       id: t.id,
       name: t.name,
-      operatorName: t.kind === 'source' ? `Source: ${t.name}` : t.name,
+      operatorName: t.kind === 'source' ? `Source: ${t.name}` : t.kind === 'sink' ? `Sink: ${t.name}` : t.name,
       uid: t.uid,
       operatorId: '',
       kind: t.kind === 'source' ? 'source' : t.kind === 'sink' ? 'sink' : 'operator',

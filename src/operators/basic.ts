@@ -1,22 +1,50 @@
-/** Stateless one-input operators: map, flatMap, filter, and process on a non-keyed stream. */
-import { asFilter, asFlatMap, asMap, type FilterFunction, type FlatMapFunction, type MapFunction, type ProcessContext, type ProcessFunction, type TimerService } from '../api/functions.js';
+/**
+ * One-input operators without timers: map, flatMap and filter (with keyed state for rich
+ * functions after keyBy), and process on a non-keyed stream.
+ */
+import { asFilter, asFlatMap, asMap, richOf, type FilterFunction, type FlatMapFunction, type MapFunction, type ProcessContext, type ProcessFunction, type TimerService } from '../api/functions.js';
 import { closeFunctions, OneInputOperator, openFunctions, runtimeContextOf, TimestampedCollector } from './base.js';
+import { KeyedSupport } from './keyed-support.js';
 import type { OperatorSetup } from './operator.js';
+
+/**
+ * A map, flatMap or filter right after keyBy is keyed, as in Flink: a rich function there may
+ * use keyed state, so the record's key is made current before each call. Plain functions have
+ * no state and skip this.
+ */
+class KeyedScope {
+  private constructor(
+    readonly support: KeyedSupport,
+    private readonly key: (value: unknown) => unknown,
+  ) {}
+  static of(setup: OperatorSetup, user: unknown): KeyedScope | undefined {
+    const key = setup.keySelectors[0];
+    if (key === undefined || richOf(user) === undefined) return undefined;
+    return new KeyedScope(new KeyedSupport(setup, () => {}), key);
+  }
+  enter(value: unknown): void {
+    this.support.backend.setCurrentKey(this.key(value));
+  }
+}
 
 export class StreamMap extends OneInputOperator {
   private readonly fn: (value: unknown) => unknown;
+  private scope: KeyedScope | undefined;
   constructor(private readonly user: MapFunction<unknown, unknown>) {
     super();
     this.fn = asMap(user);
   }
   override async open(setup: OperatorSetup): Promise<void> {
     super.open(setup);
-    await openFunctions([this.user], runtimeContextOf(setup, undefined));
+    this.scope = KeyedScope.of(setup, this.user);
+    await openFunctions([this.user], runtimeContextOf(setup, this.scope?.support.backend));
   }
   processElement(value: unknown, timestamp: number | undefined): void {
+    this.scope?.enter(value);
     this.output.collect(this.fn(value), timestamp);
   }
   override close(): Promise<void> {
+    this.scope?.support.dispose();
     return closeFunctions([this.user]);
   }
 }
@@ -24,6 +52,7 @@ export class StreamMap extends OneInputOperator {
 export class StreamFlatMap extends OneInputOperator {
   private readonly fn: (value: unknown, out: TimestampedCollector) => void;
   private collector!: TimestampedCollector;
+  private scope: KeyedScope | undefined;
   constructor(private readonly user: FlatMapFunction<unknown, unknown>) {
     super();
     this.fn = asFlatMap(user);
@@ -31,31 +60,38 @@ export class StreamFlatMap extends OneInputOperator {
   override async open(setup: OperatorSetup): Promise<void> {
     super.open(setup);
     this.collector = new TimestampedCollector(setup.output);
-    await openFunctions([this.user], runtimeContextOf(setup, undefined));
+    this.scope = KeyedScope.of(setup, this.user);
+    await openFunctions([this.user], runtimeContextOf(setup, this.scope?.support.backend));
   }
   processElement(value: unknown, timestamp: number | undefined): void {
+    this.scope?.enter(value);
     this.collector.timestamp = timestamp;
     this.fn(value, this.collector);
   }
   override close(): Promise<void> {
+    this.scope?.support.dispose();
     return closeFunctions([this.user]);
   }
 }
 
 export class StreamFilter extends OneInputOperator {
   private readonly fn: (value: unknown) => boolean;
+  private scope: KeyedScope | undefined;
   constructor(private readonly user: FilterFunction<unknown>) {
     super();
     this.fn = asFilter(user);
   }
   override async open(setup: OperatorSetup): Promise<void> {
     super.open(setup);
-    await openFunctions([this.user], runtimeContextOf(setup, undefined));
+    this.scope = KeyedScope.of(setup, this.user);
+    await openFunctions([this.user], runtimeContextOf(setup, this.scope?.support.backend));
   }
   processElement(value: unknown, timestamp: number | undefined): void {
+    this.scope?.enter(value);
     if (this.fn(value)) this.output.collect(value, timestamp);
   }
   override close(): Promise<void> {
+    this.scope?.support.dispose();
     return closeFunctions([this.user]);
   }
 }

@@ -17,6 +17,7 @@ import type {
   KeyedReadOnlyContext,
   OnTimerContext,
   ProcessContext,
+  ReadOnlyBroadcastState,
   TimeDomain,
 } from '../api/functions.js';
 import { OperatorStateBackend, type MapState, type MapStateDescriptor, type ValueState, type ValueStateDescriptor } from '../state/index.js';
@@ -193,6 +194,23 @@ function broadcastStates(descriptors: readonly MapStateDescriptor<unknown, unkno
   };
 }
 
+/**
+ * The broadcast state as the non-broadcast side sees it: reads only, also for plain JavaScript
+ * callers, since a write there would make the instances' copies differ. One view per state.
+ */
+function readOnlyStates(states: <K, V>(descriptor: MapStateDescriptor<K, V>) => MapState<K, V>) {
+  const views = new Map<string, ReadOnlyBroadcastState<unknown, unknown>>();
+  return <K, V>(descriptor: MapStateDescriptor<K, V>): ReadOnlyBroadcastState<K, V> => {
+    let view = views.get(descriptor.name);
+    if (view === undefined) {
+      const state = states(descriptor) as MapState<unknown, unknown>;
+      view = Object.freeze({ get: (k: unknown) => state.get(k), contains: (k: unknown) => state.contains(k), entries: () => state.entries() });
+      views.set(descriptor.name, view);
+    }
+    return view as ReadOnlyBroadcastState<K, V>;
+  };
+}
+
 /** Input 1: the non-broadcast side (read-only broadcast state); input 2: the broadcast side. */
 export class CoBroadcastWithNonKeyedOperator extends TwoInputOperator {
   private readCtx!: BroadcastReadOnlyContext;
@@ -207,7 +225,7 @@ export class CoBroadcastWithNonKeyedOperator extends TwoInputOperator {
     const state = broadcastStates(this.descriptors, new OperatorStateBackend());
     const timers = nonKeyedTimerService(setup, () => this.currentWatermark());
     const base = processContext(this.collector, this.output, () => timers);
-    this.readCtx = { ...base, getBroadcastState: state };
+    this.readCtx = { ...base, getBroadcastState: readOnlyStates(state) };
     this.writeCtx = { ...base, getBroadcastState: state };
   }
   protected element1(value: unknown): void {
@@ -231,7 +249,7 @@ export class CoBroadcastWithKeyedOperator extends KeyedTwoInputOperator {
     super.setUp(setup);
     const state = broadcastStates(this.descriptors, new OperatorStateBackend());
     const backend = this.keyed.backend;
-    this.readCtx = { ...this.keyedCtx, getBroadcastState: state };
+    this.readCtx = { ...this.keyedCtx, getBroadcastState: readOnlyStates(state) };
     this.writeCtx = {
       ...processContext(this.collector, this.output, () => this.keyed.timerService),
       getBroadcastState: state,

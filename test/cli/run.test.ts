@@ -65,7 +65,7 @@ t.test('info validates the job file, then prints the plan the job builds as JSON
   t.match(plan.jid, /^[0-9a-f]{32}$/);
   t.same(
     plan.nodes.map((n) => n.description),
-    ['Source: Sequence Source -> Map', 'Keyed Aggregation -> Print to Std. Out'],
+    ['Source: Sequence Source -> Map', 'Keyed Aggregation -> Sink: Print to Std. Out'],
     'chained vertices, split at keyBy',
   );
   t.same(plan.nodes.map((n) => n.parallelism), [2, 2], '-p sets the default parallelism');

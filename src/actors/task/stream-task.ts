@@ -40,6 +40,16 @@ export class StreamTask {
   private numRecordsIn = 0;
   private readonly pendingSplits: Array<() => void> = [];
 
+  /**
+   * The worker's clock, with every callback (a timer firing) run as part of this task: not
+   * after the task has ended, and a user function throwing in it fails the task instead of
+   * escaping to the thread.
+   */
+  private readonly processingTime: ProcessingTimeService = {
+    now: () => this.host.processingTime.now(),
+    schedule: (at, callback) => this.host.processingTime.schedule(at, () => this.onProcessingTime(callback)),
+  };
+
   constructor(
     readonly deployment: TaskDeployment,
     private readonly job: JobGraph,
@@ -118,7 +128,7 @@ export class StreamTask {
         attemptNumber: d.attemptNumber,
       },
       output: c.output,
-      processingTime: this.host.processingTime,
+      processingTime: this.processingTime,
       keySelectors: t.kind === 'one-input' ? [t.keySelector] : t.kind === 'two-input' ? [t.keySelector1, t.keySelector2] : [],
       runtimeMode: this.job.settings.runtimeMode,
     };
@@ -131,6 +141,16 @@ export class StreamTask {
       if (!this.outputWritable()) return;
       if (this.source !== undefined) this.sourceStep(this.source);
       else this.inputStep(this.gate!);
+      if (this.job.settings.bufferTimeoutMs === 0) this.flushOutputs();
+    } catch (err) {
+      void this.fail(err);
+    }
+  }
+
+  private onProcessingTime(callback: () => void): void {
+    if (this.state !== 'RUNNING' && this.state !== 'INITIALIZING') return;
+    try {
+      callback();
       if (this.job.settings.bufferTimeoutMs === 0) this.flushOutputs();
     } catch (err) {
       void this.fail(err);
