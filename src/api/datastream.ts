@@ -11,6 +11,8 @@ import { KeyedProcessOperator, StreamGroupedReduce } from '../operators/keyed.js
 import type { OperatorFactory } from '../operators/operator.js';
 import type { PartitionerSpec } from '../operators/partitioners.js';
 import { CollectSinkOperator, SinkWriterOperator } from '../operators/sink.js';
+import { TimestampsAndWatermarksOperator } from '../operators/timestamps.js';
+import type { WatermarkStrategy } from './watermarks.js';
 import type { MapStateDescriptor, State, StateDescriptor } from '../state/index.js';
 import { aggregation, type AggregationKind, type FieldRef } from './aggregations.js';
 import type { StreamExecutionEnvironment } from './environment.js';
@@ -76,6 +78,14 @@ export class DataStream<T> {
 
   process<R>(fn: ProcessFunction<T, R>): SingleOutputStreamOperator<R> {
     return this.transform<R>('Process', () => new ProcessOperator(copyFunction(fn) as ProcessFunction<unknown, unknown>));
+  }
+
+  /**
+   * Event time: gives every record its timestamp (`withTimestampAssigner`, else the one the
+   * source set) and generates watermarks from them, as `strategy` says.
+   */
+  assignTimestampsAndWatermarks(strategy: WatermarkStrategy<T>): SingleOutputStreamOperator<T> {
+    return this.transform<T>('Timestamps/Watermarks', () => new TimestampsAndWatermarksOperator(strategy as WatermarkStrategy<unknown>));
   }
 
   keyBy<K>(key: KeySelector<T, K>): KeyedStream<T, K> {

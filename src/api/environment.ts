@@ -168,8 +168,11 @@ export class StreamExecutionEnvironment {
     return this.addSource(new SocketTextSource(hostname, port, delimiter, maxRetry), 'Socket Stream', false, 1);
   }
 
-  fromSource<T>(source: Source<T, unknown, unknown>, _watermarkStrategy: WatermarkStrategy<T> | undefined, sourceName: string): SingleOutputStreamOperator<T> {
-    return this.addSource(source, sourceName, source.getBoundedness() === 'BOUNDED');
+  /** A FLIP-27 source; a watermark strategy other than noWatermarks() applies in each source task. */
+  fromSource<T>(source: Source<T, unknown, unknown>, watermarkStrategy: WatermarkStrategy<T> | undefined, sourceName: string): SingleOutputStreamOperator<T> {
+    const stream = this.addSource(source, sourceName, source.getBoundedness() === 'BOUNDED');
+    if (watermarkStrategy === undefined || (watermarkStrategy.generation.kind === 'none' && watermarkStrategy.timestampAssigner === undefined)) return stream;
+    return stream.assignTimestampsAndWatermarks(watermarkStrategy);
   }
 
   /** A generated stream: `generator(i)` for i in 0..count-1, at most `ratePerSecond` in total. */

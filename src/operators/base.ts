@@ -66,6 +66,9 @@ export abstract class OneInputOperator implements StreamOperator, Input {
   processWatermark(watermark: number): void {
     this.output.emitWatermark(watermark);
   }
+  processWatermarkStatus(idle: boolean): void {
+    this.output.emitWatermarkStatus(idle);
+  }
   endInput(): void {}
   finish(): void | Promise<void> {}
   close(): void | Promise<void> {}

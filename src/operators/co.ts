@@ -31,6 +31,7 @@ abstract class TwoInputOperator implements StreamOperator {
   protected output!: Output;
   protected collector!: TimestampedCollector;
   private readonly watermarks = [Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY];
+  private readonly idle = [false, false];
   private combined = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly functions: readonly unknown[]) {
@@ -41,6 +42,7 @@ abstract class TwoInputOperator implements StreamOperator {
         else this.element2(value);
       },
       processWatermark: (watermark) => this.watermark(index, watermark),
+      processWatermarkStatus: (idle) => this.status(index, idle),
       endInput: () => {},
     });
     this.inputs = [input(0), input(1)];
@@ -61,9 +63,24 @@ abstract class TwoInputOperator implements StreamOperator {
   protected abstract element2(value: unknown): void;
   protected onWatermark(_watermark: number): void {}
 
+  private status(index: 0 | 1, idle: boolean): void {
+    const bothBefore = this.idle[0]! && this.idle[1]!;
+    this.idle[index] = idle;
+    const both = this.idle[0]! && this.idle[1]!;
+    if (both !== bothBefore) this.output.emitWatermarkStatus(both);
+    this.advance();
+  }
+
   private watermark(index: 0 | 1, watermark: number): void {
     this.watermarks[index] = watermark;
-    const min = Math.min(this.watermarks[0]!, this.watermarks[1]!);
+    this.advance();
+  }
+
+  /** The smaller watermark of the inputs that are not idle. */
+  private advance(): void {
+    const [w0, w1] = this.watermarks as [number, number];
+    const [i0, i1] = this.idle as [boolean, boolean];
+    const min = i0 && !i1 ? w1 : i1 && !i0 ? w0 : Math.min(w0, w1);
     if (min > this.combined) {
       this.combined = min;
       this.onWatermark(min);

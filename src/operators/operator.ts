@@ -12,12 +12,19 @@ export interface Output {
   /** Emits to the side output named `tag`; dropped when nothing consumes it. */
   collectSide(tag: string, value: unknown, timestamp: number | undefined): void;
   emitWatermark(watermark: number): void;
+  /**
+   * This output's stream is idle (no records, so its watermark should not hold others back)
+   * or active again. Flink's WatermarkStatus.
+   */
+  emitWatermarkStatus(idle: boolean): void;
 }
 
 /** One input of an operator. */
 export interface Input {
   processElement(value: unknown, timestamp: number | undefined): void;
   processWatermark(watermark: number): void;
+  /** The input became idle or active again; operators without a preference forward it. */
+  processWatermarkStatus?(idle: boolean): void;
   /** This input has ended (bounded input fully consumed). */
   endInput(): void;
 }
@@ -48,6 +55,8 @@ export interface OperatorSetup {
   readonly keySelectors: readonly (((value: unknown) => unknown) | undefined)[];
   /** BATCH: keyed operators emit final results only, at the end of input. */
   readonly runtimeMode: 'STREAMING' | 'BATCH';
+  /** `pipeline.auto-watermark-interval`: how often periodic watermarks are generated. */
+  readonly autoWatermarkIntervalMs: number;
 }
 
 export interface StreamOperator {

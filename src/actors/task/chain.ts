@@ -24,6 +24,7 @@ interface Targets {
 /** Sends each record to every target; watermarks only when they advance. */
 class ChainOutput implements Output {
   private watermark = Number.NEGATIVE_INFINITY;
+  private idle = false;
   constructor(
     private readonly main: Targets,
     private readonly side: ReadonlyMap<string, Targets>,
@@ -50,6 +51,15 @@ class ChainOutput implements Output {
       for (const writer of targets.writers) writer.broadcastEvent({ kind: 'watermark', watermark });
     }
   }
+
+  emitWatermarkStatus(idle: boolean): void {
+    if (idle === this.idle) return;
+    this.idle = idle;
+    for (const targets of [this.main, ...this.side.values()]) {
+      for (const input of targets.inputs) input.processWatermarkStatus?.(idle);
+      for (const writer of targets.writers) writer.broadcastEvent({ kind: 'status', idle });
+    }
+  }
 }
 
 /** The common case: exactly one chained operator follows, nothing leaves the chain. */
@@ -64,6 +74,9 @@ class DirectOutput implements Output {
     if (watermark <= this.watermark) return;
     this.watermark = watermark;
     this.next.processWatermark(watermark);
+  }
+  emitWatermarkStatus(idle: boolean): void {
+    this.next.processWatermarkStatus?.(idle);
   }
 }
 

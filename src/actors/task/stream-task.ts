@@ -131,6 +131,7 @@ export class StreamTask {
       processingTime: this.processingTime,
       keySelectors: t.kind === 'one-input' ? [t.keySelector] : t.kind === 'two-input' ? [t.keySelector1, t.keySelector2] : [],
       runtimeMode: this.job.settings.runtimeMode,
+      autoWatermarkIntervalMs: this.job.settings.autoWatermarkIntervalMs,
     };
   }
 
@@ -226,6 +227,9 @@ export class StreamTask {
         }
         case 'watermark':
           head.inputs[event.input]!.processWatermark(event.watermark);
+          break;
+        case 'status':
+          head.inputs[event.input]!.processWatermarkStatus?.(event.idle);
           break;
         case 'end-of-input':
           head.inputs[event.input]!.endInput();

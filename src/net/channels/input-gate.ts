@@ -10,6 +10,7 @@ import type { ChannelMessage } from './message.js';
 export type GateEvent =
   | { readonly kind: 'records'; readonly input: number; readonly message: Extract<ChannelMessage, { kind: 'records' }>; readonly channel: InputChannel }
   | { readonly kind: 'watermark'; readonly input: number; readonly watermark: number }
+  | { readonly kind: 'status'; readonly input: number; readonly idle: boolean }
   | { readonly kind: 'end-of-input'; readonly input: number }
   | { readonly kind: 'nothing' };
 
@@ -18,6 +19,7 @@ interface ChannelState {
   readonly input: number;
   watermark: number;
   ended: boolean;
+  idle: boolean;
 }
 
 const NOTHING: GateEvent = { kind: 'nothing' };
@@ -26,6 +28,7 @@ export class InputGate {
   private readonly states: ChannelState[];
   private readonly inputWatermarks: number[];
   private readonly openChannels: number[];
+  private readonly inputIdle: boolean[];
   private next = 0;
 
   constructor(
@@ -33,7 +36,8 @@ export class InputGate {
     inputCount: number,
     onData: () => void,
   ) {
-    this.states = channels.map(({ channel, input }) => ({ channel, input, watermark: Number.NEGATIVE_INFINITY, ended: false }));
+    this.states = channels.map(({ channel, input }) => ({ channel, input, watermark: Number.NEGATIVE_INFINITY, ended: false, idle: false }));
+    this.inputIdle = Array.from({ length: inputCount }, () => false);
     this.inputWatermarks = Array.from({ length: inputCount }, () => Number.NEGATIVE_INFINITY);
     this.openChannels = Array.from({ length: inputCount }, (_, i) => this.states.filter((s) => s.input === i).length);
     for (const s of this.states) s.channel.setListener(onData);
@@ -54,7 +58,14 @@ export class InputGate {
     return this.openChannels.flatMap((open, input) => (open === 0 ? [input] : []));
   }
 
+  private pendingStatus: GateEvent = NOTHING;
+
   poll(): GateEvent {
+    if (this.pendingStatus.kind !== 'nothing') {
+      const status = this.pendingStatus;
+      this.pendingStatus = NOTHING;
+      return status;
+    }
     const n = this.states.length;
     for (let k = 0; k < n; k++) {
       const i = (this.next + k) % n;
@@ -68,6 +79,17 @@ export class InputGate {
         case 'watermark':
           state.watermark = message.watermark;
           return this.inputWatermark(state.input);
+        case 'status': {
+          state.idle = message.idle;
+          // An idle channel's watermark no longer counts; the others' may now advance.
+          const advanced = this.inputWatermark(state.input);
+          if (advanced.kind !== 'nothing') this.pendingStatus = this.statusChange(state.input);
+          else {
+            const change = this.statusChange(state.input);
+            if (change.kind !== 'nothing') return change;
+          }
+          return advanced;
+        }
         case 'end': {
           state.ended = true;
           const open = --this.openChannels[state.input]!;
@@ -79,11 +101,26 @@ export class InputGate {
     return NOTHING;
   }
 
+  /** An input is idle when every channel still open on it is idle. */
+  private statusChange(input: number): GateEvent {
+    let open = 0;
+    let idle = 0;
+    for (const s of this.states) {
+      if (s.input !== input || s.ended) continue;
+      open++;
+      if (s.idle) idle++;
+    }
+    const nowIdle = open > 0 && idle === open;
+    if (nowIdle === this.inputIdle[input]) return NOTHING;
+    this.inputIdle[input] = nowIdle;
+    return { kind: 'status', input, idle: nowIdle };
+  }
+
   private inputWatermark(input: number): GateEvent {
     let min = Number.POSITIVE_INFINITY;
     let open = false;
     for (const s of this.states) {
-      if (s.input !== input || s.ended) continue;
+      if (s.input !== input || s.ended || s.idle) continue;
       open = true;
       if (s.watermark < min) min = s.watermark;
     }

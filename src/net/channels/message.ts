@@ -12,13 +12,18 @@ export interface RecordBatch {
   readonly timestamps: (number | null)[] | null;
 }
 
-export type ChannelEvent = { readonly kind: 'watermark'; readonly watermark: number } | { readonly kind: 'end' };
+export type ChannelEvent =
+  | { readonly kind: 'watermark'; readonly watermark: number }
+  /** The sender's stream went idle (its watermark must not hold the receiver back) or active. */
+  | { readonly kind: 'status'; readonly idle: boolean }
+  | { readonly kind: 'end' };
 
 export type ChannelMessage = RecordBatch | ChannelEvent;
 
 const RECORDS = 0;
 const WATERMARK = 1;
 const END = 2;
+const STATUS = 3;
 
 export function encodeMessage(message: ChannelMessage): Uint8Array {
   switch (message.kind) {
@@ -29,6 +34,8 @@ export function encodeMessage(message: ChannelMessage): Uint8Array {
       return encode([WATERMARK, Number.isFinite(message.watermark) ? message.watermark : message.watermark > 0 ? 'max' : 'min']);
     case 'end':
       return encode([END]);
+    case 'status':
+      return encode([STATUS, message.idle]);
   }
 }
 
@@ -48,6 +55,8 @@ export function decodeMessage(bytes: Uint8Array): ChannelMessage {
     }
     case END:
       return { kind: 'end' };
+    case STATUS:
+      return { kind: 'status', idle: wire[1] === true };
     default:
       throw new Error(`unknown data-channel message kind ${String(wire[0])}`);
   }
