@@ -178,6 +178,9 @@ abstract class KeyedTwoInputOperator extends TwoInputOperator {
     if (selector !== undefined) this.keyed.backend.setCurrentKey(selector(value));
   }
   protected abstract fire(timestamp: number): void;
+  override finish(): void {
+    this.keyed.endOfInput();
+  }
   override async close(): Promise<void> {
     this.keyed?.dispose();
     await super.close();

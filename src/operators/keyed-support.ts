@@ -31,12 +31,20 @@ export class KeyedSupport {
       currentWatermark: () => timers.currentWatermark(),
       registerProcessingTimeTimer: (time) => {
         timers.registerProcessingTimeTimer(time);
-        if (time < this.wakeupAt) this.scheduleWakeup();
+        if (setup.runtimeMode === 'STREAMING' && time < this.wakeupAt) this.scheduleWakeup();
       },
       registerEventTimeTimer: (time) => timers.registerEventTimeTimer(time),
       deleteProcessingTimeTimer: (time) => timers.deleteProcessingTimeTimer(time),
       deleteEventTimeTimer: (time) => timers.deleteEventTimeTimer(time),
     };
+  }
+
+  /**
+   * BATCH: processing time does not advance while the input is read; every processing-time
+   * timer fires at the end of input instead (call from the operator's finish()).
+   */
+  endOfInput(): void {
+    if (this.setup.runtimeMode === 'BATCH') this.timers.fireProcessingTimers(Number.POSITIVE_INFINITY, this.onTimer);
   }
 
   /** Fires the event-time timers the watermark has passed. */

@@ -44,6 +44,10 @@ export class KeyedProcessOperator extends OneInputOperator {
     this.output.emitWatermark(watermark);
   }
 
+  override finish(): void {
+    this.keyed.endOfInput();
+  }
+
   private fire(timestamp: number, key: unknown, domain: TimeDomain): void {
     this.keyed.backend.setCurrentKey(key);
     this.domain = domain;

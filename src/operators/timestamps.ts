@@ -33,7 +33,8 @@ export class TimestampsAndWatermarksOperator extends OneInputOperator {
     super.open(setup);
     this.setup = setup;
     this.silentSince = setup.processingTime.now();
-    if (this.strategy.generation.kind !== 'none') this.scheduleTick();
+    // BATCH: event time is perfect; the only watermark is the final one at the end of input.
+    if (this.strategy.generation.kind !== 'none' && setup.runtimeMode === 'STREAMING') this.scheduleTick();
   }
 
   processElement(value: unknown, timestamp: number | undefined): void {

@@ -112,17 +112,14 @@ export class JobMaster extends Actor<Spec> {
       }
       for (const planned of planDeployments(this.job, this.slots, 0)) {
         const d = planned.deployment;
-        const te = this.ctx.system.ref(TaskExecutorProtocol, planned.slot.taskExecutor);
         this.executions.set(d.executionId, {
           planned,
-          state: 'DEPLOYING',
+          state: 'CREATED',
           collected: undefined,
           task: this.ctx.system.ref(TaskProtocol, `${planned.slot.taskExecutor}/${d.executionId}`),
         });
-        this.ctx.ask(te, { type: 'submitTask', slot: planned.slot.slot, deployment: d }, this.settings.askTimeoutMs).catch((err: unknown) =>
-          this.ctx.tell(this.ctx.self, { type: 'updateTaskExecutionState', executionId: d.executionId, state: 'FAILED', error: toWireError(err) }),
-        );
       }
+      this.deployReadyStages();
     },
     schedulingFailed: ({ error }) => this.failJob(error),
     callback: ({ id, ok, value }) => {
@@ -151,6 +148,7 @@ export class JobMaster extends Actor<Spec> {
         this.failJob(error ?? { name: 'Error', message: `task ${deployment.taskName} failed` }, deployment.taskName);
         return;
       }
+      if (state === 'FINISHED') this.deployReadyStages();
       this.finishIfDone();
     },
     requestSplit: ({ executionId }) => {
@@ -176,6 +174,33 @@ export class JobMaster extends Actor<Spec> {
       vertices: this.job.vertices.map((v) => ({ id: v.id, name: v.name, parallelism: v.parallelism, states: this.statesOf(v) })),
     }),
   };
+
+  /**
+   * Deploys every vertex not deployed yet whose inputs allow it. STREAMING: all of them at
+   * once, exchanges are pipelined. BATCH: exchanges are blocking, so a vertex starts once every
+   * vertex feeding it has finished — stages run one after another.
+   */
+  private deployReadyStages(): void {
+    if (this.status !== 'RUNNING') return;
+    const batch = this.job.settings.runtimeMode === 'BATCH';
+    const finished = (vertexId: string): boolean =>
+      [...this.executions.values()].every((e) => e.planned.vertex.id !== vertexId || e.state === 'FINISHED');
+    for (const e of this.executions.values()) {
+      if (e.state !== 'CREATED') continue;
+      const upstream = this.job.edges.filter((edge) => edge.targetVertex === e.planned.vertex.id).map((edge) => edge.sourceVertex);
+      if (batch && !upstream.every(finished)) continue;
+      this.deploy(e);
+    }
+  }
+
+  private deploy(execution: Execution): void {
+    const { deployment: d, slot } = execution.planned;
+    execution.state = 'DEPLOYING';
+    const te = this.ctx.system.ref(TaskExecutorProtocol, slot.taskExecutor);
+    this.ctx.ask(te, { type: 'submitTask', slot: slot.slot, deployment: d }, this.settings.askTimeoutMs).catch((err: unknown) =>
+      this.ctx.tell(this.ctx.self, { type: 'updateTaskExecutionState', executionId: d.executionId, state: 'FAILED', error: toWireError(err) }),
+    );
+  }
 
   private statesOf(vertex: JobVertex): ExecutionState[] {
     const states: ExecutionState[] = Array.from({ length: vertex.parallelism }, () => 'CREATED');
@@ -229,7 +254,10 @@ export class JobMaster extends Actor<Spec> {
   }
 
   private cancelExecutions(): void {
-    for (const e of this.executions.values()) if (!TERMINAL.has(e.state)) this.ctx.tell(e.task, { type: 'cancel' });
+    for (const e of this.executions.values()) {
+      if (e.state === 'CREATED') e.state = 'CANCELED';
+      else if (!TERMINAL.has(e.state)) this.ctx.tell(e.task, { type: 'cancel' });
+    }
   }
 
   private finishIfDone(): void {

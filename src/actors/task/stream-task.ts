@@ -15,13 +15,13 @@ import { CollectSinkOperator } from '../../operators/sink.js';
 import { SourceOperator } from '../../operators/source.js';
 import { toWireError, type WireError } from '../system/errors.js';
 import { buildChain, type ChainedOperator } from './chain.js';
-import type { ExecutionState, FromWorker, TaskDeployment } from './deployment.js';
+import type { ExecutionState, FromWorker, SlotLocation, TaskDeployment } from './deployment.js';
 
 /** What a task needs from the worker it runs in. */
 export interface TaskHost {
   schedule(task: StreamTask): void;
-  outputChannel(endpointId: string, peer: TaskDeployment['outputs'][number]['channels'][number]['peer']): OutputChannel;
-  inputChannel(endpointId: string, peer: TaskDeployment['inputs'][number]['channels'][number]['peer']): InputChannel;
+  outputChannel(job: JobGraph, endpointId: string, peer: SlotLocation): OutputChannel;
+  inputChannel(job: JobGraph, endpointId: string, peer: SlotLocation): InputChannel;
   report(message: FromWorker): void;
   readonly processingTime: ProcessingTimeService;
 }
@@ -71,7 +71,7 @@ export class StreamTask {
       for (const out of d.outputs) {
         const edge = this.job.edges.find((e) => e.id === out.edgeId)!;
         const streamEdge = this.graph.nodes.get(edge.sourceNode)!.outEdges.find((e) => e.id === edge.id)!;
-        const channels = out.channels.map((c) => this.host.outputChannel(c.id, c.peer));
+        const channels = out.channels.map((c) => this.host.outputChannel(this.job, c.id, c.peer));
         const selector = createSelector(edge.partitioner, channels.length, {
           subtaskIndex: d.subtaskIndex,
           maxParallelism: streamEdge.target.maxParallelism,
@@ -89,7 +89,7 @@ export class StreamTask {
       if (head instanceof SourceOperator) {
         this.source = head;
       } else {
-        const channels = d.inputs.flatMap((i) => i.channels.map((c) => ({ channel: this.host.inputChannel(c.id, c.peer), input: i.input })));
+        const channels = d.inputs.flatMap((i) => i.channels.map((c) => ({ channel: this.host.inputChannel(this.job, c.id, c.peer), input: i.input })));
         this.gate = new InputGate(channels, head.inputs.length, () => this.host.schedule(this));
       }
       // Open from the tail, so every operator's downstream is ready before it can emit.

@@ -9,7 +9,10 @@
 import { pathToFileURL } from 'node:url';
 import type { JobGraph } from '../../api/job-graph.js';
 import type { StreamGraph } from '../../api/stream-graph.js';
-import { LocalChannel, PortLink, type InputChannel, type OutputChannel } from '../../net/channels/index.js';
+import { mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FileInputChannel, FileOutputChannel, LocalChannel, PortLink, type InputChannel, type OutputChannel } from '../../net/channels/index.js';
 import type { ProcessingTimeService } from '../../operators/operator.js';
 import { toWireError } from '../system/errors.js';
 import { sameSlot, type FromWorker, type SlotLocation, type ToWorker } from './deployment.js';
@@ -23,6 +26,10 @@ interface JobEntry {
 }
 
 const key = (l: SlotLocation): string => `${l.taskManager}#${l.slot}`;
+
+export function exchangeDir(jobId: string): string {
+  return join(tmpdir(), `runnel-exchange-${jobId}`);
+}
 
 export class WorkerRuntime {
   private readonly jobs = new Map<string, JobEntry>();
@@ -122,13 +129,23 @@ export class WorkerRuntime {
     // A slot's worker serves one job: its links to the other slots end with it.
     for (const link of this.links.values()) link.close();
     this.links.clear();
+    const job = this.jobs.get(jobId);
     this.jobs.delete(jobId);
+    if (job?.jobGraph.settings.runtimeMode === 'BATCH') rmSync(exchangeDir(jobId), { recursive: true, force: true });
   }
 
   private readonly host = {
     schedule: (task: StreamTask) => this.schedule(task),
-    outputChannel: (id: string, peer: SlotLocation): OutputChannel => (sameSlot(peer, this.location) ? this.local(id) : this.link(peer).output(id)),
-    inputChannel: (id: string, peer: SlotLocation): InputChannel => (sameSlot(peer, this.location) ? this.local(id) : this.link(peer).input(id)),
+    outputChannel: (job: JobGraph, id: string, peer: SlotLocation): OutputChannel => {
+      if (job.settings.runtimeMode === 'BATCH') return new FileOutputChannel(id, this.exchangeFile(job.jobId, id));
+      return sameSlot(peer, this.location) ? this.local(id) : this.link(peer).output(id);
+    },
+    inputChannel: (job: JobGraph, id: string, peer: SlotLocation): InputChannel => {
+      if (job.settings.runtimeMode === 'BATCH') {
+        return new FileInputChannel(id, this.exchangeFile(job.jobId, id), (err) => this.failAll(err));
+      }
+      return sameSlot(peer, this.location) ? this.local(id) : this.link(peer).input(id);
+    },
     report: (message: FromWorker) => {
       if (message.type === 'state' && (message.state === 'FINISHED' || message.state === 'FAILED' || message.state === 'CANCELED')) {
         this.tasks.delete(message.executionId);
@@ -137,6 +154,13 @@ export class WorkerRuntime {
     },
     processingTime: this.processingTime,
   };
+
+  /** Where a BATCH exchange's channel is written: a folder per job under the system's temp dir. */
+  private exchangeFile(jobId: string, channelId: string): string {
+    const dir = exchangeDir(jobId);
+    mkdirSync(dir, { recursive: true });
+    return join(dir, channelId.replace(/[^A-Za-z0-9-]+/g, '_'));
+  }
 
   private local(id: string): LocalChannel {
     let channel = this.locals.get(id);

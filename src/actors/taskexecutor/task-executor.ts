@@ -3,7 +3,9 @@
  * each job, links the workers of a job pairwise for their data channels, deploys tasks (each a
  * child actor) and relays task state, split requests and source events to the JobMaster.
  */
+import { rm } from 'node:fs/promises';
 import { MessageChannel } from 'node:worker_threads';
+import { exchangeDir } from '../task/worker-runtime.js';
 import type { JobGraph } from '../../api/job-graph.js';
 import { Actor } from '../system/actor.js';
 import { fromWireError, toWireError } from '../system/errors.js';
@@ -163,12 +165,17 @@ export class TaskExecutor extends Actor<Spec> {
     if (job === undefined) return;
     this.jobs.delete(jobId);
     for (const executionId of job.tasks.keys()) this.ctx.stop(this.ctx.system.ref(TaskProtocol_, `${this.ctx.self.path}/${executionId}`));
+    const stopped: Array<Promise<void>> = [];
     for (const slot of job.slots) {
       const state = this.slots[slot]!;
       state.worker?.post({ type: 'endJob', jobId });
-      void state.worker?.terminate();
+      if (state.worker !== undefined) stopped.push(state.worker.terminate());
       state.worker = undefined;
       state.jobId = undefined;
+    }
+    // A worker thread may be gone before it handled endJob: remove BATCH exchange files here too.
+    if (job.jobGraph.settings.runtimeMode === 'BATCH') {
+      void Promise.allSettled(stopped).then(() => rm(exchangeDir(jobId), { recursive: true, force: true }));
     }
   }
 }

@@ -3,3 +3,4 @@ export { LocalChannel, CreditedSender, ReceiverQueue, INITIAL_CREDITS, type Inpu
 export { PortLink } from './port-link.js';
 export { RecordWriter, BATCH_SIZE } from './record-writer.js';
 export { InputGate, type GateEvent } from './input-gate.js';
+export { FileInputChannel, FileOutputChannel } from './file-channel.js';
