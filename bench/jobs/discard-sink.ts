@@ -1,0 +1,26 @@
+/** A sink that only counts, and remembers when its first and last record arrived. */
+import type { Sink, SinkWriter } from '../../src/index.js';
+
+export interface SinkTiming {
+  count: number;
+  firstNs: bigint;
+  lastNs: bigint;
+}
+
+export const sinkTimings: SinkTiming[] = [];
+
+export class DiscardSink<T> implements Sink<T> {
+  createWriter(): SinkWriter<T> {
+    const timing: SinkTiming = { count: 0, firstNs: 0n, lastNs: 0n };
+    sinkTimings.push(timing);
+    return {
+      write: () => {
+        if (timing.count++ === 0) timing.firstNs = process.hrtime.bigint();
+      },
+      flush: () => {
+        timing.lastNs = process.hrtime.bigint();
+      },
+      close: () => {},
+    };
+  }
+}

@@ -1,0 +1,10 @@
+/**
+ * The registry of benchmark scenarios, in the order `npm run bench` runs them.
+ * To add one: export a `Scenario` from a file in this folder and append it here.
+ */
+import type { Scenario } from '../harness.js';
+import { rawPipe, rawRoundTrip } from './raw-zmq.js';
+import { rpcAsk, rpcTell } from './rpc.js';
+import { batchAggregation, keyedAggregation, keyedShuffle, pipelineChained } from './dataflow.js';
+
+export const scenarios: Scenario[] = [rawPipe, rawRoundTrip, rpcTell, rpcAsk, pipelineChained, keyedAggregation, keyedShuffle, batchAggregation];
