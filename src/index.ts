@@ -5,6 +5,7 @@ export { StreamExecutionEnvironment, RuntimeExecutionMode, CheckpointingMode, Jo
 export { DataStream, SingleOutputStreamOperator, KeyedStream, ConnectedStreams, BroadcastStream, BroadcastConnectedStream, DataStreamSink } from './api/datastream.js';
 export * from './api/functions.js';
 export { WatermarkStrategy } from './api/watermarks.js';
+export * from './api/windowing/index.js';
 export { JobExecutionException } from './api/errors.js';
 export { ParameterTool } from './api/params.js';
 export {
@@ -14,5 +15,5 @@ export {
   ReducingStateDescriptor,
   AggregatingStateDescriptor,
 } from './state/index.js';
-export type { ValueState, ListState, MapState, ReducingState, AggregatingState } from './state/index.js';
+export type { ValueState, ListState, MapState, ReducingState, AggregatingState, AggregateFunction, KeyedStateStore } from './state/index.js';
 export * from './connectors/index.js';

@@ -42,6 +42,11 @@ import {
   type ReduceFunction,
 } from './functions.js';
 import type { ChainingStrategy, OneInputTransformation, SinkTransformation, Transformation, TwoInputTransformation } from './transformation.js';
+import { GlobalWindows, type WindowAssigner } from './windowing/assigners.js';
+import { CountEvictor } from './windowing/evictors.js';
+import { CountTrigger, PurgingTrigger } from './windowing/triggers.js';
+import { AllWindowedStream, WindowedStream } from './windowing/windowed-stream.js';
+import type { GlobalWindow, Window } from './windowing/windows.js';
 
 type Selector = (value: unknown) => unknown;
 
@@ -156,6 +161,23 @@ export class DataStream<T> {
   }
   partitionCustom<K>(partitioner: Partitioner<K>, key: KeySelector<T, K>): DataStream<T> {
     return this.partition({ type: 'custom' }, asKeySelector(key) as Selector, asPartitioner(partitioner) as (k: unknown, n: number) => number);
+  }
+
+  /**
+   * Cuts the whole stream into windows, evaluated by one non-parallel operator (a keyed window
+   * on one constant key, as in Flink).
+   */
+  windowAll<W extends Window>(assigner: WindowAssigner<T, W>): AllWindowedStream<T, W> {
+    return new AllWindowedStream<T, W>(this, assigner);
+  }
+
+  /**
+   * Windows of `size` elements of the whole stream; with `slide`, a window of the last `size`
+   * elements every `slide` elements.
+   */
+  countWindowAll(size: number, slide?: number): AllWindowedStream<T, GlobalWindow> {
+    const windowed = this.windowAll(GlobalWindows.create());
+    return slide === undefined ? windowed.trigger(PurgingTrigger.of(CountTrigger.of(size))) : windowed.evictor(CountEvictor.of(size)).trigger(CountTrigger.of(slide));
   }
 
   /** Writes every record to standard output (`N> ` prefixed when parallel). */
@@ -358,6 +380,20 @@ export class KeyedStream<T, K> extends DataStream<T> {
 
   override process<R>(fn: KeyedProcessFunction<K, T, R> | ProcessFunction<T, R>): SingleOutputStreamOperator<R> {
     return this.transform<R>('KeyedProcess', () => new KeyedProcessOperator(copyFunction(fn) as KeyedProcessFunction<unknown, unknown, unknown>), { keySelector: this.keySelector });
+  }
+
+  /** Cuts each key's records into windows. */
+  window<W extends Window>(assigner: WindowAssigner<T, W>): WindowedStream<T, K, W> {
+    return new WindowedStream<T, K, W>(this, assigner);
+  }
+
+  /**
+   * Windows of `size` elements per key (fired and purged every `size`); with `slide`, a window of
+   * the key's last `size` elements every `slide` elements.
+   */
+  countWindow(size: number, slide?: number): WindowedStream<T, K, GlobalWindow> {
+    const windowed = this.window(GlobalWindows.create());
+    return slide === undefined ? windowed.trigger(PurgingTrigger.of(CountTrigger.of(size))) : windowed.evictor(CountEvictor.of(size)).trigger(CountTrigger.of(slide));
   }
 
   private aggregate(kind: AggregationKind, field: FieldRef | undefined): SingleOutputStreamOperator<T> {
