@@ -223,3 +223,59 @@ export const batchAggregation: Scenario = {
     };
   },
 };
+
+interface Tick {
+  key: number;
+  ts: number;
+  value: number;
+}
+// 10 records a millisecond over 1,000 keys: each key has about 10 records per 1 s window.
+const tick = (i: number): Tick => ({ key: i % 1000, ts: Math.floor(i / 10), value: i % 100 });
+const sumTicks = (a: Tick, b: Tick): Tick => ({ key: a.key, ts: a.ts, value: a.value + b.value });
+
+export const windowTumbling: Scenario = {
+  name: 'window-tumbling',
+  description: 'event-time tumbling windows (1 s, 1,000 keys, ~10 records per key and window) with reduce, vs the same reduce per (key, window) over a Map in a plain loop',
+  async run({ quick }) {
+    const records = quick ? 500_000 : 2_000_000;
+    const size = 1000;
+    const loop = () =>
+      measureLoop(() => {
+        const windows = new Map<string, Tick>();
+        let fired = 0;
+        let currentWindow = 0;
+        for (let i = 0; i < records; i++) {
+          const t = tick(i);
+          const start = t.ts - (t.ts % size);
+          if (start !== currentWindow) {
+            fired += windows.size;
+            windows.clear();
+            currentWindow = start;
+          }
+          const id = `${t.key}:${start}`;
+          const acc = windows.get(id);
+          windows.set(id, acc === undefined ? t : sumTicks(acc, t));
+        }
+        fired += windows.size;
+        if (fired === 0) throw new Error('no windows');
+      }, records);
+    loop();
+    const baseline = await rounds(3, loop);
+    const { TumblingEventTimeWindows, WatermarkStrategy } = await import('../../src/index.js');
+    const job = await rounds(3, () =>
+      measureJob(
+        (env) =>
+          env
+            .fromSequence(0, records - 1)
+            .map(tick)
+            .assignTimestampsAndWatermarks(WatermarkStrategy.forMonotonousTimestamps<Tick>().withTimestampAssigner((t) => t.ts))
+            .keyBy((t) => t.key)
+            .window(TumblingEventTimeWindows.of(size))
+            .reduce(sumTicks)
+            .sinkTo(new DiscardSink<Tick>()),
+        records,
+      ),
+    );
+    return { ...job, baseline: { name: 'plain loop', ...baseline } };
+  },
+};

@@ -16,32 +16,16 @@ export class Timer {
     readonly namespace: unknown,
     readonly namespaceId: KeyId,
     readonly keyGroupIndex: number,
-    readonly dedupKey: string,
     readonly sequence: number,
   ) {}
 }
 
-/** An unambiguous string for (timestamp, key, namespace) within one key group. */
-export function timerDedupKey(timestamp: number, keyId: KeyId, namespaceId: KeyId): string {
-  const key = tagged(keyId);
-  // The key's length makes the split between key and namespace unambiguous.
-  return `${timestamp}:${key.length}:${key}${tagged(namespaceId)}`;
-}
-
-function tagged(id: KeyId): string {
-  switch (typeof id) {
-    case 'string':
-      return `s${id}`;
-    case 'number':
-      return `n${id}`;
-    case 'boolean':
-      return id ? 't' : 'f';
-    case 'bigint':
-      return `b${id}`;
-    default:
-      return id === null ? 'z' : 'u';
-  }
-}
+/**
+ * One key group's timers by timestamp, key and namespace: nested maps rather than a composite
+ * string key, so registering a timer (a window registers two per record) allocates nothing
+ * when an equal timer already exists, and only the timer itself when it does not.
+ */
+type KeyGroupIndex = Map<number, Map<KeyId, Timer | Map<KeyId, Timer>>>;
 
 function before(a: Timer, b: Timer): boolean {
   return a.timestamp < b.timestamp || (a.timestamp === b.timestamp && a.sequence < b.sequence);
@@ -49,11 +33,11 @@ function before(a: Timer, b: Timer): boolean {
 
 export class TimerQueue {
   private readonly heap: Timer[] = [];
-  private readonly byKeyGroup: (Map<string, Timer> | undefined)[];
+  private readonly byKeyGroup: (KeyGroupIndex | undefined)[];
   private sequence = 0;
 
   constructor(numberOfKeyGroups: number) {
-    this.byKeyGroup = new Array<Map<string, Timer> | undefined>(numberOfKeyGroups).fill(undefined);
+    this.byKeyGroup = new Array<KeyGroupIndex | undefined>(numberOfKeyGroups).fill(undefined);
   }
 
   get size(): number {
@@ -62,16 +46,23 @@ export class TimerQueue {
 
   /** Adds a timer unless an equal one is registered; true when added. */
   add(timestamp: number, key: unknown, keyId: KeyId, namespace: unknown, namespaceId: KeyId, keyGroupIndex: number): boolean {
-    const dedupKey = timerDedupKey(timestamp, keyId, namespaceId);
-    let timers = this.byKeyGroup[keyGroupIndex];
-    if (timers === undefined) {
-      timers = new Map();
-      this.byKeyGroup[keyGroupIndex] = timers;
-    } else if (timers.has(dedupKey)) {
-      return false;
+    let group = this.byKeyGroup[keyGroupIndex];
+    if (group === undefined) this.byKeyGroup[keyGroupIndex] = group = new Map();
+    let byKey = group.get(timestamp);
+    if (byKey === undefined) group.set(timestamp, (byKey = new Map()));
+    // Most keys have one timer per timestamp: it is stored as is, a map only when a second comes.
+    const existing = byKey.get(keyId);
+    const timer = new Timer(timestamp, key, keyId, namespace, namespaceId, keyGroupIndex, this.sequence);
+    if (existing === undefined) {
+      byKey.set(keyId, timer);
+    } else if (existing instanceof Timer) {
+      if (existing.namespaceId === namespaceId) return false;
+      byKey.set(keyId, new Map([[existing.namespaceId, existing], [namespaceId, timer]]));
+    } else {
+      if (existing.has(namespaceId)) return false;
+      existing.set(namespaceId, timer);
     }
-    const timer = new Timer(timestamp, key, keyId, namespace, namespaceId, keyGroupIndex, dedupKey, this.sequence++);
-    timers.set(dedupKey, timer);
+    this.sequence++;
     timer.heapIndex = this.heap.length;
     this.heap.push(timer);
     this.siftUp(timer.heapIndex);
@@ -80,12 +71,10 @@ export class TimerQueue {
 
   /** Removes the timer for (timestamp, key, namespace); true when there was one. */
   delete(timestamp: number, keyId: KeyId, namespaceId: KeyId, keyGroupIndex: number): boolean {
-    const timers = this.byKeyGroup[keyGroupIndex];
-    if (timers === undefined) return false;
-    const dedupKey = timerDedupKey(timestamp, keyId, namespaceId);
-    const timer = timers.get(dedupKey);
+    const entry = this.byKeyGroup[keyGroupIndex]?.get(timestamp)?.get(keyId);
+    const timer = entry instanceof Timer ? (entry.namespaceId === namespaceId ? entry : undefined) : entry?.get(namespaceId);
     if (timer === undefined) return false;
-    this.forget(timers, timer);
+    this.forget(timer);
     this.removeAt(timer.heapIndex);
     return true;
   }
@@ -98,14 +87,13 @@ export class TimerQueue {
   poll(): Timer | undefined {
     const timer = this.heap[0];
     if (timer === undefined) return undefined;
-    const timers = this.byKeyGroup[timer.keyGroupIndex];
-    if (timers !== undefined) this.forget(timers, timer);
+    this.forget(timer);
     this.removeAt(0);
     return timer;
   }
 
   /** The timers of each key group, in registration order within a key group. */
-  keyGroupTimers(): IterableIterator<[number, Map<string, Timer>]> {
+  keyGroupTimers(): IterableIterator<[number, Timer[]]> {
     return this.nonEmptyGroups();
   }
 
@@ -114,17 +102,38 @@ export class TimerQueue {
     this.byKeyGroup.fill(undefined);
   }
 
-  private *nonEmptyGroups(): Generator<[number, Map<string, Timer>], undefined, undefined> {
+  private *nonEmptyGroups(): Generator<[number, Timer[]], undefined, undefined> {
     for (let i = 0; i < this.byKeyGroup.length; i++) {
-      const timers = this.byKeyGroup[i];
-      if (timers !== undefined) yield [i, timers];
+      const group = this.byKeyGroup[i];
+      if (group === undefined) continue;
+      const timers: Timer[] = [];
+      for (const byKey of group.values()) {
+        for (const entry of byKey.values()) {
+          if (entry instanceof Timer) timers.push(entry);
+          else for (const timer of entry.values()) timers.push(timer);
+        }
+      }
+      yield [i, timers.sort((a, b) => a.sequence - b.sequence)];
     }
     return undefined;
   }
 
-  private forget(timers: Map<string, Timer>, timer: Timer): void {
-    timers.delete(timer.dedupKey);
-    if (timers.size === 0) this.byKeyGroup[timer.keyGroupIndex] = undefined;
+  /** Drops a timer from its key group's index, pruning maps it leaves empty. */
+  private forget(timer: Timer): void {
+    const group = this.byKeyGroup[timer.keyGroupIndex];
+    const byKey = group?.get(timer.timestamp);
+    const entry = byKey?.get(timer.keyId);
+    if (group === undefined || byKey === undefined || entry === undefined) return;
+    if (entry instanceof Timer) {
+      if (entry !== timer) return;
+    } else {
+      entry.delete(timer.namespaceId);
+      if (entry.size > 0) return;
+    }
+    byKey.delete(timer.keyId);
+    if (byKey.size > 0) return;
+    group.delete(timer.timestamp);
+    if (group.size === 0) this.byKeyGroup[timer.keyGroupIndex] = undefined;
   }
 
   private removeAt(index: number): void {

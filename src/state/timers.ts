@@ -152,7 +152,7 @@ export class InternalTimerService<K = unknown, N = VoidNamespace> {
     const out: KeyGroupTimers[] = [];
     for (const [index, timers] of queue.keyGroupTimers()) {
       const entries: TimerEntry[] = [];
-      for (const timer of timers.values()) entries.push([timer.timestamp, decodeKeyId(timer.keyId), decodeKeyId(timer.namespaceId)]);
+      for (const timer of timers) entries.push([timer.timestamp, decodeKeyId(timer.keyId), decodeKeyId(timer.namespaceId)]);
       out.push({ keyGroup: index + this.ctx.startKeyGroup, timers: entries });
     }
     return out;
