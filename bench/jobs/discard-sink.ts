@@ -10,6 +10,9 @@ export interface SinkTiming {
 export const sinkTimings: SinkTiming[] = [];
 
 export class DiscardSink<T> implements Sink<T> {
+  /** `onEnd` runs in the sink's own thread once its input has ended. */
+  constructor(private readonly onEnd?: (timing: SinkTiming) => void) {}
+
   createWriter(): SinkWriter<T> {
     const timing: SinkTiming = { count: 0, firstNs: 0n, lastNs: 0n };
     sinkTimings.push(timing);
@@ -17,8 +20,9 @@ export class DiscardSink<T> implements Sink<T> {
       write: () => {
         if (timing.count++ === 0) timing.firstNs = process.hrtime.bigint();
       },
-      flush: () => {
+      flush: (endOfInput: boolean) => {
         timing.lastNs = process.hrtime.bigint();
+        if (endOfInput) this.onEnd?.(timing);
       },
       close: () => {},
     };

@@ -5,9 +5,9 @@
  * slot's thread to the other's. Prints one JSON line per slot worker with its sink's timing
  * and the process CPU, which the scenario reads.
  */
-import { isMainThread } from 'node:worker_threads';
+import { writeSync } from 'node:fs';
 import { StreamExecutionEnvironment } from '../../src/index.js';
-import { DiscardSink, sinkTimings } from './discard-sink.js';
+import { DiscardSink } from './discard-sink.js';
 
 const records = Number(process.argv[2] ?? 1_000_000);
 const env = StreamExecutionEnvironment.getExecutionEnvironment();
@@ -26,17 +26,12 @@ env
     return { key: n % 1000, value: n, name: 'sensor-reading', unit: 'celsius' };
   })
   .keyBy((r) => r.key)
-  .sinkTo(new DiscardSink(), 'discard')
-  .name('discard');
-
-if (!isMainThread) {
-  process.once('beforeExit', () => {});
-  const report = setInterval(() => {
-    const t = sinkTimings[0];
-    if (t !== undefined && t.lastNs > 0n) {
-      clearInterval(report);
-      console.log(
-        JSON.stringify({
+  .sinkTo(
+    new DiscardSink((t) => {
+      // Written synchronously to the process's stdout: the slot's thread ends right after.
+      writeSync(
+        1,
+        `${JSON.stringify({
           slot: true,
           count: t.count,
           firstNs: String(t.firstNs),
@@ -44,11 +39,11 @@ if (!isMainThread) {
           sourceStartNs: sourceStart === undefined ? null : String(sourceStart),
           cpuAtStart: cpuAtStart ?? null,
           cpuAtEnd: process.cpuUsage(),
-        }),
+        })}\n`,
       );
-    }
-  }, 5);
-  report.unref();
-}
+    }),
+    'discard',
+  )
+  .name('discard');
 
 await env.execute('keyed shuffle benchmark');
