@@ -12,8 +12,8 @@ export const BATCH_SIZE = 512;
 
 export class RecordWriter {
   private readonly values: unknown[][];
-  private readonly timestamps: (number | null)[][];
-  private readonly stamped: boolean[];
+  /** Per channel, the batch's timestamps; null until a record of the batch has one. */
+  private readonly timestamps: ((number | null)[] | null)[];
   /** Records written, for metrics (numRecordsOut). */
   written = 0;
 
@@ -22,8 +22,7 @@ export class RecordWriter {
     private readonly selector: ChannelSelector,
   ) {
     this.values = channels.map(() => []);
-    this.timestamps = channels.map(() => []);
-    this.stamped = channels.map(() => false);
+    this.timestamps = channels.map(() => null);
   }
 
   emit(value: unknown, timestamp: number | undefined): void {
@@ -39,18 +38,21 @@ export class RecordWriter {
   private append(i: number, value: unknown, timestamp: number | undefined): void {
     const values = this.values[i]!;
     values.push(value);
-    this.timestamps[i]!.push(timestamp ?? null);
-    if (timestamp !== undefined) this.stamped[i] = true;
+    let timestamps = this.timestamps[i]!;
+    if (timestamp !== undefined && timestamps === null) {
+      // The first stamped record of the batch: the ones before it had none.
+      timestamps = this.timestamps[i] = new Array<number | null>(values.length - 1).fill(null);
+    }
+    if (timestamps !== null) timestamps.push(timestamp ?? null);
     if (values.length >= BATCH_SIZE) this.flushChannel(i);
   }
 
   flushChannel(i: number): void {
     const values = this.values[i]!;
     if (values.length === 0) return;
-    const timestamps = this.stamped[i] ? this.timestamps[i]! : null;
+    const timestamps = this.timestamps[i]!;
     this.values[i] = [];
-    this.timestamps[i] = [];
-    this.stamped[i] = false;
+    this.timestamps[i] = null;
     this.channels[i]!.send({ kind: 'records', values, timestamps });
   }
 
