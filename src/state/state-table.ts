@@ -5,7 +5,7 @@
  * iteration and snapshots only ever see live entries).
  */
 import { NoCurrentKeyError } from './errors.js';
-import type { KeyContext } from './key-context.js';
+import { VOID_NAMESPACE, type KeyContext } from './key-context.js';
 import type { KeyId } from './key-identity.js';
 import type { StateKind } from './state.js';
 
@@ -15,6 +15,11 @@ export type NamespaceMap<V> = Map<KeyId, KeyMap<V>>;
 export class StateTable<V> {
   /** Indexed by `keyGroup - startKeyGroup`. */
   readonly groups: (NamespaceMap<V> | undefined)[];
+  /**
+   * The void namespace's key map of each key group, the same Map objects as in `groups`:
+   * most keyed state has no namespace, and this saves it one Map lookup per access.
+   */
+  private readonly voidKeys: (KeyMap<V> | undefined)[];
 
   constructor(
     readonly name: string,
@@ -22,6 +27,7 @@ export class StateTable<V> {
     private readonly ctx: KeyContext,
   ) {
     this.groups = new Array<NamespaceMap<V> | undefined>(ctx.numberOfKeyGroups).fill(undefined);
+    this.voidKeys = new Array<KeyMap<V> | undefined>(ctx.numberOfKeyGroups).fill(undefined);
   }
 
   /** The current key's value in the current namespace. */
@@ -29,6 +35,7 @@ export class StateTable<V> {
     const ctx = this.ctx;
     const index = ctx.keyGroupIndex;
     if (index < 0) throw new NoCurrentKeyError(`State '${this.name}'`);
+    if (ctx.namespaceId === VOID_NAMESPACE) return this.voidKeys[index]?.get(ctx.keyId);
     const namespaces = this.groups[index];
     if (namespaces === undefined) return undefined;
     const keys = namespaces.get(ctx.namespaceId);
@@ -44,15 +51,24 @@ export class StateTable<V> {
     const ctx = this.ctx;
     const index = ctx.keyGroupIndex;
     if (index < 0) throw new NoCurrentKeyError(`State '${this.name}'`);
+    if (ctx.namespaceId === VOID_NAMESPACE) {
+      const keys = this.voidKeys[index];
+      if (keys !== undefined) return keys;
+    }
+    return this.keysFor(index, ctx.namespaceId);
+  }
+
+  private keysFor(index: number, namespaceId: KeyId): KeyMap<V> {
     let namespaces = this.groups[index];
     if (namespaces === undefined) {
       namespaces = new Map();
       this.groups[index] = namespaces;
     }
-    let keys = namespaces.get(ctx.namespaceId);
+    let keys = namespaces.get(namespaceId);
     if (keys === undefined) {
       keys = new Map();
-      namespaces.set(ctx.namespaceId, keys);
+      namespaces.set(namespaceId, keys);
+      if (namespaceId === VOID_NAMESPACE) this.voidKeys[index] = keys;
     }
     return keys;
   }
@@ -69,17 +85,7 @@ export class StateTable<V> {
   }
 
   putAt(keyGroupIndex: number, namespaceId: KeyId, keyId: KeyId, value: V): void {
-    let namespaces = this.groups[keyGroupIndex];
-    if (namespaces === undefined) {
-      namespaces = new Map();
-      this.groups[keyGroupIndex] = namespaces;
-    }
-    let keys = namespaces.get(namespaceId);
-    if (keys === undefined) {
-      keys = new Map();
-      namespaces.set(namespaceId, keys);
-    }
-    keys.set(keyId, value);
+    this.keysFor(keyGroupIndex, namespaceId).set(keyId, value);
   }
 
   removeAt(keyGroupIndex: number, namespaceId: KeyId, keyId: KeyId): void {
@@ -90,6 +96,7 @@ export class StateTable<V> {
     keys.delete(keyId);
     if (keys.size === 0) {
       namespaces.delete(namespaceId);
+      if (namespaceId === VOID_NAMESPACE) this.voidKeys[keyGroupIndex] = undefined;
       if (namespaces.size === 0) this.groups[keyGroupIndex] = undefined;
     }
   }
@@ -106,5 +113,6 @@ export class StateTable<V> {
 
   clearAll(): void {
     this.groups.fill(undefined);
+    this.voidKeys.fill(undefined);
   }
 }
