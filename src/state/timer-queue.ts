@@ -52,17 +52,12 @@ export class TimerQueue {
     if (byKey === undefined) group.set(timestamp, (byKey = new Map()));
     // Most keys have one timer per timestamp: it is stored as is, a map only when a second comes.
     const existing = byKey.get(keyId);
-    const timer = new Timer(timestamp, key, keyId, namespace, namespaceId, keyGroupIndex, this.sequence);
-    if (existing === undefined) {
-      byKey.set(keyId, timer);
-    } else if (existing instanceof Timer) {
-      if (existing.namespaceId === namespaceId) return false;
-      byKey.set(keyId, new Map([[existing.namespaceId, existing], [namespaceId, timer]]));
-    } else {
-      if (existing.has(namespaceId)) return false;
-      existing.set(namespaceId, timer);
-    }
-    this.sequence++;
+    // Duplicates are found before anything is allocated.
+    if (existing instanceof Timer ? existing.namespaceId === namespaceId : existing?.has(namespaceId) === true) return false;
+    const timer = new Timer(timestamp, key, keyId, namespace, namespaceId, keyGroupIndex, this.sequence++);
+    if (existing === undefined) byKey.set(keyId, timer);
+    else if (existing instanceof Timer) byKey.set(keyId, new Map([[existing.namespaceId, existing], [namespaceId, timer]]));
+    else existing.set(namespaceId, timer);
     timer.heapIndex = this.heap.length;
     this.heap.push(timer);
     this.siftUp(timer.heapIndex);
