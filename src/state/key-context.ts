@@ -53,6 +53,8 @@ export class KeyContext {
   }
 
   setNamespace(namespace: unknown): void {
+    // Windows set the same namespace several times per record: primitives need no new identity.
+    if (namespace === this.namespace && typeof namespace !== 'object') return;
     this.namespaceId = keyIdentity(namespace, 'namespace');
     this.namespace = namespace;
   }

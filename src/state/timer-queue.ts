@@ -35,6 +35,7 @@ export class TimerQueue {
   private readonly heap: Timer[] = [];
   private readonly byKeyGroup: (KeyGroupIndex | undefined)[];
   private sequence = 0;
+  private lastAdded: Timer | undefined;
 
   constructor(numberOfKeyGroups: number) {
     this.byKeyGroup = new Array<KeyGroupIndex | undefined>(numberOfKeyGroups).fill(undefined);
@@ -46,6 +47,11 @@ export class TimerQueue {
 
   /** Adds a timer unless an equal one is registered; true when added. */
   add(timestamp: number, key: unknown, keyId: KeyId, namespace: unknown, namespaceId: KeyId, keyGroupIndex: number): boolean {
+    // A window registers the same timer twice in a row (trigger and cleanup): answer from the last.
+    const last = this.lastAdded;
+    if (last !== undefined && last.heapIndex >= 0 && last.timestamp === timestamp && last.keyId === keyId && last.namespaceId === namespaceId) {
+      return false;
+    }
     let group = this.byKeyGroup[keyGroupIndex];
     if (group === undefined) this.byKeyGroup[keyGroupIndex] = group = new Map();
     let byKey = group.get(timestamp);
@@ -55,6 +61,7 @@ export class TimerQueue {
     // Duplicates are found before anything is allocated.
     if (existing instanceof Timer ? existing.namespaceId === namespaceId : existing?.has(namespaceId) === true) return false;
     const timer = new Timer(timestamp, key, keyId, namespace, namespaceId, keyGroupIndex, this.sequence++);
+    this.lastAdded = timer;
     if (existing === undefined) byKey.set(keyId, timer);
     else if (existing instanceof Timer) byKey.set(keyId, new Map([[existing.namespaceId, existing], [namespaceId, timer]]));
     else existing.set(namespaceId, timer);
@@ -93,6 +100,7 @@ export class TimerQueue {
   }
 
   clear(): void {
+    this.lastAdded = undefined;
     this.heap.length = 0;
     this.byKeyGroup.fill(undefined);
   }
