@@ -27,21 +27,16 @@ class KeyedScope {
   }
 }
 
-export class StreamMap extends OneInputOperator {
-  private readonly fn: (value: unknown) => unknown;
-  private scope: KeyedScope | undefined;
-  constructor(private readonly user: MapFunction<unknown, unknown>) {
+/** map, flatMap and filter: one user function, opened with the operator and keyed after keyBy. */
+abstract class UserFunctionOperator extends OneInputOperator {
+  protected scope: KeyedScope | undefined;
+  constructor(protected readonly user: unknown) {
     super();
-    this.fn = asMap(user);
   }
   override async open(setup: OperatorSetup): Promise<void> {
     super.open(setup);
     this.scope = KeyedScope.of(setup, this.user);
     await openFunctions([this.user], runtimeContextOf(setup, this.scope?.support.backend));
-  }
-  processElement(value: unknown, timestamp: number | undefined): void {
-    this.scope?.enter(value);
-    this.output.collect(this.fn(value), timestamp);
   }
   override close(): Promise<void> {
     this.scope?.support.dispose();
@@ -49,50 +44,45 @@ export class StreamMap extends OneInputOperator {
   }
 }
 
-export class StreamFlatMap extends OneInputOperator {
+export class StreamMap extends UserFunctionOperator {
+  private readonly fn: (value: unknown) => unknown;
+  constructor(user: MapFunction<unknown, unknown>) {
+    super(user);
+    this.fn = asMap(user);
+  }
+  processElement(value: unknown, timestamp: number | undefined): void {
+    this.scope?.enter(value);
+    this.output.collect(this.fn(value), timestamp);
+  }
+}
+
+export class StreamFlatMap extends UserFunctionOperator {
   private readonly fn: (value: unknown, out: TimestampedCollector) => void;
   private collector!: TimestampedCollector;
-  private scope: KeyedScope | undefined;
-  constructor(private readonly user: FlatMapFunction<unknown, unknown>) {
-    super();
+  constructor(user: FlatMapFunction<unknown, unknown>) {
+    super(user);
     this.fn = asFlatMap(user);
   }
   override async open(setup: OperatorSetup): Promise<void> {
-    super.open(setup);
     this.collector = new TimestampedCollector(setup.output);
-    this.scope = KeyedScope.of(setup, this.user);
-    await openFunctions([this.user], runtimeContextOf(setup, this.scope?.support.backend));
+    await super.open(setup);
   }
   processElement(value: unknown, timestamp: number | undefined): void {
     this.scope?.enter(value);
     this.collector.timestamp = timestamp;
     this.fn(value, this.collector);
   }
-  override close(): Promise<void> {
-    this.scope?.support.dispose();
-    return closeFunctions([this.user]);
-  }
 }
 
-export class StreamFilter extends OneInputOperator {
+export class StreamFilter extends UserFunctionOperator {
   private readonly fn: (value: unknown) => boolean;
-  private scope: KeyedScope | undefined;
-  constructor(private readonly user: FilterFunction<unknown>) {
-    super();
+  constructor(user: FilterFunction<unknown>) {
+    super(user);
     this.fn = asFilter(user);
-  }
-  override async open(setup: OperatorSetup): Promise<void> {
-    super.open(setup);
-    this.scope = KeyedScope.of(setup, this.user);
-    await openFunctions([this.user], runtimeContextOf(setup, this.scope?.support.backend));
   }
   processElement(value: unknown, timestamp: number | undefined): void {
     this.scope?.enter(value);
     if (this.fn(value)) this.output.collect(value, timestamp);
-  }
-  override close(): Promise<void> {
-    this.scope?.support.dispose();
-    return closeFunctions([this.user]);
   }
 }
 
