@@ -18,6 +18,13 @@ export type TransportRejection =
 export interface FrameSink {
   onFrame(frame: Frame): void;
   onRejected(reason: TransportRejection, detail: string, envelope?: Envelope, endpoint?: string): void;
+  /**
+   * True while the receiver has more queued work than it handles in one turn. The transport
+   * then yields to the event loop before reading the next frame, so that unread frames wait in
+   * the socket (whose buffers and high-water marks push back on the sender) instead of piling
+   * up in mailboxes.
+   */
+  isBehind?(): boolean;
 }
 
 export interface TransportStats {

@@ -153,6 +153,9 @@ export class ZmqTransport implements Transport {
           continue;
         }
         receiveFrame(parts[1]!, this.limits, this.counters, sink);
+        // Without this, buffered frames are read in one run of microtasks while the actors'
+        // scheduler waits for its setImmediate: the mailboxes absorb everything the peer sends.
+        if (sink.isBehind?.() === true) await new Promise((resolve) => setImmediate(resolve));
       }
     } catch (err) {
       if (!this.closed) throw err;

@@ -138,7 +138,9 @@ export class ActorCell {
     if (this.head === this.mailbox.length) {
       this.mailbox = [];
       this.head = 0;
-    } else if (this.head > 4096) {
+    } else if (this.head > 4096 && this.head * 2 > this.mailbox.length) {
+      // Only once the handled prefix is the larger part: copying the rest every 4096 messages
+      // would be quadratic in the depth of a deep mailbox.
       this.mailbox = this.mailbox.slice(this.head);
       this.head = 0;
     }

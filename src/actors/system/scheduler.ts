@@ -10,6 +10,7 @@ export class MailboxScheduler {
   private ready: ActorCell[] = [];
   private head = 0;
   private scheduled = false;
+  private deferred = false;
   private readonly idleWaiters: Array<() => void> = [];
 
   constructor(
@@ -31,6 +32,11 @@ export class MailboxScheduler {
     return !this.scheduled;
   }
 
+  /** True from a turn that ran out of time budget until the ready queue is empty again. */
+  get behind(): boolean {
+    return this.deferred;
+  }
+
   private readonly run = (): void => {
     const deadline = performance.now() + this.budgetMs;
     let turns = 0;
@@ -42,6 +48,7 @@ export class MailboxScheduler {
       if (++turns % 16 === 0 && performance.now() > deadline) {
         this.ready = this.ready.slice(this.head);
         this.head = 0;
+        this.deferred = true;
         setImmediate(this.run);
         return;
       }
@@ -49,6 +56,7 @@ export class MailboxScheduler {
     this.ready = [];
     this.head = 0;
     this.scheduled = false;
+    this.deferred = false;
     for (const resolve of this.idleWaiters.splice(0)) resolve();
   };
 }

@@ -108,6 +108,7 @@ export class ActorSystem {
     await system.transport.start({
       onFrame: (frame) => system.onFrame(frame),
       onRejected: (reason, detail, envelope, endpoint) => system.onRejected(reason, detail, envelope, endpoint),
+      isBehind: () => system.scheduler.behind,
     });
     system.spawnCell(SYSTEM_ACTOR, undefined, () => new SystemActor(system));
     return system;
