@@ -11,7 +11,8 @@
 import { Dealer, Push } from 'zeromq';
 import { decode, encode } from 'cbor-x';
 import { withChild, type ChildHandle } from '../child.js';
-import { cpuSeconds, elapsedSeconds, medianBy, percentile, spreadPct, type Scenario } from '../harness.js';
+import type { Scenario } from '../harness.js';
+import { measureRoundTrips, medianRound, timeOneWay, versus, type OneWayResult, type RoundTripOptions, type RoundTripResult } from './measure.js';
 import type { PullDone, RawReady } from './raw-zmq.child.js';
 
 const CHILD_SCRIPT = new URL('./raw-zmq.child.ts', import.meta.url);
@@ -26,44 +27,19 @@ export interface RawPipeOptions {
   rounds?: number;
 }
 
-export interface RawPipeResult {
-  /** Messages measured (= options.messages). */
-  records: number;
-  /** From the first send to the child's last receipt. */
-  seconds: number;
-  /** CPU of both processes during the measurement. */
-  cpuSeconds: number;
-  parentCpuSeconds: number;
-  childCpuSeconds: number;
-  perSecond: number;
-  /** Throughput of every round, in order (the result is the median one). */
-  roundsPerSecond: number[];
-}
+export type RawPipeResult = OneWayResult;
 
 async function pipeRun(child: ChildHandle<RawReady>, push: Push, n: number): Promise<RawPipeResult> {
   await child.request('expect', { n });
-  const done = child.nextEvent<PullDone>('done');
-  const cpu0 = process.cpuUsage();
-  const t0 = process.hrtime.bigint();
-  for (let i = 0; i < n; i++) {
-    await push.send(encode({ type: 'ping', seq: i, payload: PAYLOAD }));
-  }
-  const d = await done;
-  const parentCpu = cpuSeconds(process.cpuUsage(cpu0));
+  const [result, d] = await timeOneWay(n, child.nextEvent<PullDone>('done'), async () => {
+    for (let i = 0; i < n; i++) {
+      await push.send(encode({ type: 'ping', seq: i, payload: PAYLOAD }));
+    }
+  });
   if (d.received !== n || d.malformed !== 0) {
     throw new Error(`raw pipe: child received ${d.received} (${d.malformed} malformed), expected ${n}`);
   }
-  const seconds = elapsedSeconds(t0, BigInt(d.endNs));
-  const childCpu = cpuSeconds(d.cpu);
-  return {
-    records: n,
-    seconds,
-    cpuSeconds: parentCpu + childCpu,
-    parentCpuSeconds: parentCpu,
-    childCpuSeconds: childCpu,
-    perSecond: n / seconds,
-    roundsPerSecond: [],
-  };
+  return result;
 }
 
 /** Raw one-message-per-frame ZeroMQ + CBOR pipe between two processes. */
@@ -74,37 +50,15 @@ export async function measureRawPipe(opts: RawPipeOptions): Promise<RawPipeResul
     try {
       push.connect(child.ready.endpoint);
       if (warmup > 0) await pipeRun(child, push, warmup);
-      const rounds: RawPipeResult[] = [];
-      for (let i = 0; i < (opts.rounds ?? 5); i++) rounds.push(await pipeRun(child, push, opts.messages));
-      const median = medianBy(rounds, (r) => r.perSecond);
-      return { ...median, roundsPerSecond: rounds.map((r) => r.perSecond) };
+      return await medianRound(opts.rounds, () => pipeRun(child, push, opts.messages));
     } finally {
       push.close();
     }
   });
 }
 
-export interface RawRoundTripOptions {
-  count: number;
-  /** Warm-up round trips before measuring; default min(count/4, 2,000). */
-  warmup?: number;
-  /** Measured rounds of `count` each; the median round (by throughput) is reported. Default 5. */
-  rounds?: number;
-}
-
-export interface RawRoundTripResult {
-  /** Round trips measured. */
-  records: number;
-  seconds: number;
-  /** CPU of both processes during the measurement. */
-  cpuSeconds: number;
-  perSecond: number;
-  p50Ms: number;
-  p99Ms: number;
-  meanMs: number;
-  /** Throughput of every round, in order (the result is the median one). */
-  roundsPerSecond: number[];
-}
+export type RawRoundTripOptions = RoundTripOptions;
+export type RawRoundTripResult = RoundTripResult;
 
 function isPong(v: unknown): v is { type: 'pong'; seq: number } {
   return typeof v === 'object' && v !== null && (v as { type?: unknown }).type === 'pong';
@@ -112,50 +66,16 @@ function isPong(v: unknown): v is { type: 'pong'; seq: number } {
 
 /** Raw sequential request/reply round trip: Dealer -> Router -> reply, one CBOR message each way. */
 export async function measureRawRoundTrip(opts: RawRoundTripOptions): Promise<RawRoundTripResult> {
-  const warmup = opts.warmup ?? Math.min(Math.ceil(opts.count / 4), 2_000);
   return withChild<RawReady, RawRoundTripResult>(CHILD_SCRIPT, ['router'], async (child) => {
     const dealer = new Dealer({ linger: 0 });
     try {
       dealer.connect(child.ready.endpoint);
-      const roundTrip = async (seq: number): Promise<void> => {
+      return await measureRoundTrips(child, opts, async (seq) => {
         await dealer.send(encode({ type: 'ping', seq, payload: PAYLOAD }));
         const [frame] = await dealer.receive();
         const reply: unknown = frame === undefined ? undefined : decode(frame);
         if (!isPong(reply) || reply.seq !== seq) throw new Error(`raw round trip: bad reply to ${seq}`);
-      };
-      for (let i = 0; i < warmup; i++) await roundTrip(i);
-
-      let seq = warmup;
-      const measureRound = async (): Promise<RawRoundTripResult> => {
-        const latenciesMs = new Array<number>(opts.count);
-        const childCpu0 = await child.cpuUsage();
-        const cpu0 = process.cpuUsage();
-        const t0 = process.hrtime.bigint();
-        let prev = t0;
-        for (let i = 0; i < opts.count; i++) {
-          await roundTrip(seq++);
-          const now = process.hrtime.bigint();
-          latenciesMs[i] = Number(now - prev) / 1e6;
-          prev = now;
-        }
-        const seconds = elapsedSeconds(t0, prev);
-        const parentCpu = cpuSeconds(process.cpuUsage(cpu0));
-        const childCpu = cpuSeconds(await child.cpuUsage()) - cpuSeconds(childCpu0);
-        return {
-          records: opts.count,
-          seconds,
-          cpuSeconds: parentCpu + childCpu,
-          perSecond: opts.count / seconds,
-          p50Ms: percentile(latenciesMs, 50),
-          p99Ms: percentile(latenciesMs, 99),
-          meanMs: (seconds * 1000) / opts.count,
-          roundsPerSecond: [],
-        };
-      };
-      const rounds: RawRoundTripResult[] = [];
-      for (let i = 0; i < (opts.rounds ?? 5); i++) rounds.push(await measureRound());
-      const median = medianBy(rounds, (r) => r.perSecond);
-      return { ...median, roundsPerSecond: rounds.map((r) => r.perSecond) };
+      });
     } finally {
       dealer.close();
     }
@@ -174,17 +94,7 @@ export const rawPipe: Scenario = {
   async run({ quick }) {
     const messages = quick ? RAW_PIPE_MESSAGES.quick : RAW_PIPE_MESSAGES.full;
     const r = await measureRawPipe({ messages, quick });
-    return {
-      records: r.records,
-      seconds: r.seconds,
-      cpuSeconds: r.cpuSeconds,
-      baseline: { name: 'raw-pipe', records: r.records, seconds: r.seconds, cpuSeconds: r.cpuSeconds },
-      extra: {
-        parentCpuSeconds: r.parentCpuSeconds,
-        childCpuSeconds: r.childCpuSeconds,
-        roundsSpreadPct: spreadPct(r.roundsPerSecond),
-      },
-    };
+    return versus(r, 'raw-pipe', r, { parentCpuSeconds: r.parentCpuSeconds, childCpuSeconds: r.childCpuSeconds });
   },
 };
 
@@ -194,12 +104,6 @@ export const rawRoundTrip: Scenario = {
   async run({ quick }) {
     const count = quick ? RAW_ROUND_TRIPS.quick : RAW_ROUND_TRIPS.full;
     const r = await measureRawRoundTrip({ count });
-    return {
-      records: r.records,
-      seconds: r.seconds,
-      cpuSeconds: r.cpuSeconds,
-      baseline: { name: 'raw-roundtrip', records: r.records, seconds: r.seconds, cpuSeconds: r.cpuSeconds },
-      extra: { p50Ms: r.p50Ms, p99Ms: r.p99Ms, meanMs: r.meanMs, roundsSpreadPct: spreadPct(r.roundsPerSecond) },
-    };
+    return versus(r, 'raw-roundtrip', r, { p50Ms: r.p50Ms, p99Ms: r.p99Ms, meanMs: r.meanMs });
   },
 };

@@ -16,7 +16,8 @@
 import { ActorSystem, type ActorRef } from '../../src/actors/system/index.js';
 import { DEFAULT_LIMITS, ZmqTransport, type TransportStats } from '../../src/net/index.js';
 import { withChild, type ChildHandle } from '../child.js';
-import { cpuSeconds, elapsedSeconds, medianBy, percentile, spreadPct, type Scenario } from '../harness.js';
+import { elapsedSeconds, type Scenario } from '../harness.js';
+import { measureRoundTrips, medianRound, timeOneWay, versus, type OneWayResult, type RoundTripOptions, type RoundTripResult } from './measure.js';
 import { BenchProtocol, COUNTER_NAME, type Bench, type CounterDone, type RpcReady } from './rpc-actors.js';
 import { measureRawPipe, measureRawRoundTrip, RAW_PIPE_MESSAGES } from './raw-zmq.js';
 
@@ -69,14 +70,8 @@ export interface RpcTellOptions {
   maxInFlight?: number;
 }
 
-export interface RpcTellResult {
-  records: number;
-  /** From the first tell to the child counting the last one. */
-  seconds: number;
-  cpuSeconds: number;
-  parentCpuSeconds: number;
-  childCpuSeconds: number;
-  perSecond: number;
+/** `seconds` runs from the first tell to the child counting the last one. */
+export interface RpcTellResult extends OneWayResult {
   /** Frames the parent wrote in the round, and envelopes per frame. */
   framesOut: number;
   envelopesPerFrame: number;
@@ -84,7 +79,6 @@ export interface RpcTellResult {
   inFlightWaits: number;
   /** From the first tell to the last tell; the rest of `seconds` is the child catching up. */
   sendSeconds: number;
-  roundsPerSecond: number[];
 }
 
 const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -102,46 +96,37 @@ async function tellRound(
   const out0: TransportStats = system.stats().transport;
   const written = (): number => system.stats().transport.envelopesOut - out0.envelopesOut;
   let inFlightWaits = 0;
-  const cpu0 = process.cpuUsage();
-  const t0 = process.hrtime.bigint();
-  let seq = 0;
-  while (seq < n) {
-    const end = Math.min(n, seq + chunk);
-    for (; seq < end; seq++) system.tell(counter, { type: 'add', seq, payload: PAYLOAD });
-    await yieldToLoop();
-    while (seq - written() > maxInFlight) {
-      inFlightWaits++;
+  let sendSeconds = 0;
+  const [measured, d] = await timeOneWay(n, done, async (t0) => {
+    let seq = 0;
+    while (seq < n) {
+      const end = Math.min(n, seq + chunk);
+      for (; seq < end; seq++) system.tell(counter, { type: 'add', seq, payload: PAYLOAD });
       await yieldToLoop();
+      while (seq - written() > maxInFlight) {
+        inFlightWaits++;
+        await yieldToLoop();
+      }
     }
-  }
-  const sendSeconds = elapsedSeconds(t0);
-  const d = await done;
-  const parentCpu = cpuSeconds(process.cpuUsage(cpu0));
+    sendSeconds = elapsedSeconds(t0);
+  });
   const out1 = system.stats().transport;
 
-  const seconds = elapsedSeconds(t0, BigInt(d.endNs));
   const count = await system.ask(counter, { type: 'count' }, CONTROL_TIMEOUT_MS);
   if (d.counted !== n || count.counted !== n || count.outOfOrder !== 0) {
     throw new Error(`rpc-tell: the child counted ${count.counted} (${count.outOfOrder} out of order), expected exactly ${n}`);
   }
   await checkNothingDropped(system, child.ready.endpoint, 'rpc-tell');
 
-  const childCpu = cpuSeconds(d.cpu);
   // The expect ask left before out0, the count ask after out1: the delta is the tells alone.
   const framesOut = out1.framesOut - out0.framesOut;
   const envelopesOut = out1.envelopesOut - out0.envelopesOut;
   return {
-    records: n,
-    seconds,
-    cpuSeconds: parentCpu + childCpu,
-    parentCpuSeconds: parentCpu,
-    childCpuSeconds: childCpu,
-    perSecond: n / seconds,
+    ...measured,
     framesOut,
     envelopesPerFrame: framesOut > 0 ? envelopesOut / framesOut : 0,
     inFlightWaits,
     sendSeconds,
-    roundsPerSecond: [],
   };
 }
 
@@ -153,10 +138,7 @@ export async function measureRpcTell(opts: RpcTellOptions): Promise<RpcTellResul
   const warmup = opts.warmup ?? Math.min(Math.ceil(opts.messages / 4), 200_000);
   return withRpcPair(async (system, counter, child) => {
     if (warmup > 0) await tellRound(system, counter, child, warmup, chunk, maxInFlight);
-    const rounds: RpcTellResult[] = [];
-    for (let i = 0; i < (opts.rounds ?? 5); i++) rounds.push(await tellRound(system, counter, child, opts.messages, chunk, maxInFlight));
-    const median = medianBy(rounds, (r) => r.perSecond);
-    return { ...median, roundsPerSecond: rounds.map((r) => r.perSecond) };
+    return medianRound(opts.rounds, () => tellRound(system, counter, child, opts.messages, chunk, maxInFlight));
   });
 }
 
@@ -168,89 +150,32 @@ export const rpcTell: Scenario = {
     // The baseline's rate does not depend on the count; its own counts keep the run short.
     const base = await measureRawPipe({ messages: quick ? RAW_PIPE_MESSAGES.quick : RAW_PIPE_MESSAGES.full, quick });
     const r = await measureRpcTell({ messages });
-    return {
-      records: r.records,
-      seconds: r.seconds,
-      cpuSeconds: r.cpuSeconds,
-      baseline: { name: 'raw-pipe', records: base.records, seconds: base.seconds, cpuSeconds: base.cpuSeconds },
-      extra: {
-        envelopesPerFrame: r.envelopesPerFrame,
-        framesOut: r.framesOut,
-        parentCpuSeconds: r.parentCpuSeconds,
-        childCpuSeconds: r.childCpuSeconds,
-        inFlightWaits: r.inFlightWaits,
-        sendSeconds: r.sendSeconds,
-        roundsSpreadPct: spreadPct(r.roundsPerSecond),
-        baselineSpreadPct: spreadPct(base.roundsPerSecond),
-      },
-    };
+    return versus(r, 'raw-pipe', base, {
+      envelopesPerFrame: r.envelopesPerFrame,
+      framesOut: r.framesOut,
+      parentCpuSeconds: r.parentCpuSeconds,
+      childCpuSeconds: r.childCpuSeconds,
+      inFlightWaits: r.inFlightWaits,
+      sendSeconds: r.sendSeconds,
+    });
   },
 };
 
 // ---------------------------------------------------------------------------------------------
 // rpc-ask
 
-export interface RpcAskOptions {
-  count: number;
-  /** Warm-up asks before measuring; default min(count/4, 2,000). */
-  warmup?: number;
-  /** Measured rounds of `count` each; the median round (by throughput) is reported. Default 5. */
-  rounds?: number;
-}
-
-export interface RpcAskResult {
-  records: number;
-  seconds: number;
-  cpuSeconds: number;
-  perSecond: number;
-  p50Ms: number;
-  p99Ms: number;
-  meanMs: number;
-  roundsPerSecond: number[];
-}
+export type RpcAskOptions = RoundTripOptions;
+export type RpcAskResult = RoundTripResult;
 
 /** Sequential asks from the parent to the counter's `echo` in a child. */
 export async function measureRpcAsk(opts: RpcAskOptions): Promise<RpcAskResult> {
-  const warmup = opts.warmup ?? Math.min(Math.ceil(opts.count / 4), 2_000);
   return withRpcPair(async (system, counter, child) => {
-    const roundTrip = async (seq: number): Promise<void> => {
+    const result = await measureRoundTrips(child, opts, async (seq) => {
       const reply = await system.ask(counter, { type: 'echo', seq, payload: PAYLOAD }, CONTROL_TIMEOUT_MS);
       if (reply.seq !== seq) throw new Error(`rpc-ask: reply ${reply.seq} to ask ${seq}`);
-    };
-    let seq = 0;
-    for (; seq < warmup; seq++) await roundTrip(seq);
-
-    const measureRound = async (): Promise<RpcAskResult> => {
-      const latenciesMs = new Array<number>(opts.count);
-      const childCpu0 = await child.cpuUsage();
-      const cpu0 = process.cpuUsage();
-      const t0 = process.hrtime.bigint();
-      let prev = t0;
-      for (let i = 0; i < opts.count; i++) {
-        await roundTrip(seq++);
-        const now = process.hrtime.bigint();
-        latenciesMs[i] = Number(now - prev) / 1e6;
-        prev = now;
-      }
-      const seconds = elapsedSeconds(t0, prev);
-      const parentCpu = cpuSeconds(process.cpuUsage(cpu0));
-      const childCpu = cpuSeconds(await child.cpuUsage()) - cpuSeconds(childCpu0);
-      return {
-        records: opts.count,
-        seconds,
-        cpuSeconds: parentCpu + childCpu,
-        perSecond: opts.count / seconds,
-        p50Ms: percentile(latenciesMs, 50),
-        p99Ms: percentile(latenciesMs, 99),
-        meanMs: (seconds * 1000) / opts.count,
-        roundsPerSecond: [],
-      };
-    };
-    const rounds: RpcAskResult[] = [];
-    for (let i = 0; i < (opts.rounds ?? 5); i++) rounds.push(await measureRound());
+    });
     await checkNothingDropped(system, child.ready.endpoint, 'rpc-ask');
-    const median = medianBy(rounds, (r) => r.perSecond);
-    return { ...median, roundsPerSecond: rounds.map((r) => r.perSecond) };
+    return result;
   });
 }
 
@@ -261,20 +186,12 @@ export const rpcAsk: Scenario = {
     const count = quick ? RPC_ASKS.quick : RPC_ASKS.full;
     const base = await measureRawRoundTrip({ count });
     const r = await measureRpcAsk({ count });
-    return {
-      records: r.records,
-      seconds: r.seconds,
-      cpuSeconds: r.cpuSeconds,
-      baseline: { name: 'raw-roundtrip', records: base.records, seconds: base.seconds, cpuSeconds: base.cpuSeconds },
-      extra: {
-        p50Ms: r.p50Ms,
-        p99Ms: r.p99Ms,
-        meanMs: r.meanMs,
-        baselineP50Ms: base.p50Ms,
-        baselineP99Ms: base.p99Ms,
-        roundsSpreadPct: spreadPct(r.roundsPerSecond),
-        baselineSpreadPct: spreadPct(base.roundsPerSecond),
-      },
-    };
+    return versus(r, 'raw-roundtrip', base, {
+      p50Ms: r.p50Ms,
+      p99Ms: r.p99Ms,
+      meanMs: r.meanMs,
+      baselineP50Ms: base.p50Ms,
+      baselineP99Ms: base.p99Ms,
+    });
   },
 };

@@ -46,319 +46,249 @@ function checkOffset(name: string, offset: number, bound: number, boundName: str
   }
 }
 
+/** The clock a time-window assigner reads, and the trigger that fires its windows by that clock. */
+interface TimeDomain {
+  /** How the domain stands in the assigners' names: `EventTime` or `ProcessingTime`. */
+  readonly name: string;
+  readonly isEventTime: boolean;
+  /** A record's time: its timestamp in event time, the clock when it arrives in processing time. */
+  timeOf(timestamp: number | undefined, context: WindowAssignerContext | undefined, assigner: object): number;
+  trigger(): Trigger<unknown, Window>;
+}
+
+const EVENT_TIME: TimeDomain = {
+  name: 'EventTime',
+  isEventTime: true,
+  timeOf(timestamp, _context, assigner) {
+    if (timestamp === undefined) throw new MissingTimestampError(String(assigner));
+    return timestamp;
+  },
+  trigger: () => EventTimeTrigger.create(),
+};
+
+const PROCESSING_TIME: TimeDomain = {
+  name: 'ProcessingTime',
+  isEventTime: false,
+  // Only event-time assigners may be called without a context.
+  timeOf: (_timestamp, context) => context!.getCurrentProcessingTime(),
+  trigger: () => ProcessingTimeTrigger.create(),
+};
+
+/** Tumbling and sliding windows, whose windows follow from a record's time alone. */
+abstract class FixedTimeWindowAssigner extends WindowAssigner<unknown, TimeWindow> {
+  /** The exported class's name, for toString() and errors. */
+  protected readonly assignerName: string;
+
+  protected constructor(
+    private readonly domain: TimeDomain,
+    kind: 'Tumbling' | 'Sliding',
+  ) {
+    super();
+    this.assignerName = `${kind}${domain.name}Windows`;
+  }
+
+  /** The windows containing `time`. */
+  protected abstract windowsAt(time: number): readonly TimeWindow[];
+
+  assignWindows(_element: unknown, timestamp: number | undefined, context?: WindowAssignerContext): readonly TimeWindow[] {
+    return this.windowsAt(this.domain.timeOf(timestamp, context, this));
+  }
+
+  getDefaultTrigger(): Trigger<unknown, TimeWindow> {
+    return this.domain.trigger();
+  }
+
+  getWindowSerializer(): WindowSerializer<TimeWindow> {
+    return TimeWindow.Serializer;
+  }
+
+  isEventTime(): boolean {
+    return this.domain.isEventTime;
+  }
+}
+
 /**
  * One window of `size` per period: the last window is kept and handed out again while records
  * fall into it.
  */
-class TumblingWindows {
+abstract class TumblingWindowAssigner extends FixedTimeWindowAssigner {
   private window: TimeWindow | undefined;
   private windows: readonly TimeWindow[] = [];
 
-  constructor(
-    readonly size: number,
-    readonly offset: number,
-  ) {}
+  protected constructor(
+    domain: TimeDomain,
+    private readonly size: number,
+    private readonly offset: number,
+  ) {
+    super(domain, 'Tumbling');
+    checkSize(this.assignerName, 'size', size);
+    checkOffset(this.assignerName, offset, size, 'size');
+  }
 
-  of(timestamp: number): readonly TimeWindow[] {
-    const start = TimeWindow.getWindowStartWithOffset(timestamp, this.offset, this.size);
+  protected windowsAt(time: number): readonly TimeWindow[] {
+    const start = TimeWindow.getWindowStartWithOffset(time, this.offset, this.size);
     if (this.window === undefined || this.window.getStart() !== start) {
       this.window = new TimeWindow(start, start + this.size);
       this.windows = [this.window];
     }
     return this.windows;
   }
+
+  getSize(): number {
+    return this.size;
+  }
+
+  override toString(): string {
+    return `${this.assignerName}(${this.size})`;
+  }
 }
 
 /** The `size / slide` windows that overlap at any instant, latest first, reused while the slide stays. */
-class SlidingWindows {
+abstract class SlidingWindowAssigner extends FixedTimeWindowAssigner {
   private lastStart = Number.NaN;
   private windows: readonly TimeWindow[] = [];
 
-  constructor(
-    readonly size: number,
-    readonly slide: number,
-    readonly offset: number,
-  ) {}
+  protected constructor(
+    domain: TimeDomain,
+    private readonly size: number,
+    private readonly slide: number,
+    private readonly offset: number,
+  ) {
+    super(domain, 'Sliding');
+    checkSize(this.assignerName, 'size', size);
+    checkSize(this.assignerName, 'slide', slide);
+    checkOffset(this.assignerName, offset, slide, 'slide');
+  }
 
-  of(timestamp: number): readonly TimeWindow[] {
-    const lastStart = TimeWindow.getWindowStartWithOffset(timestamp, this.offset, this.slide);
+  protected windowsAt(time: number): readonly TimeWindow[] {
+    const lastStart = TimeWindow.getWindowStartWithOffset(time, this.offset, this.slide);
     if (lastStart !== this.lastStart) {
       const windows: TimeWindow[] = [];
-      for (let start = lastStart; start > timestamp - this.size; start -= this.slide) windows.push(new TimeWindow(start, start + this.size));
+      for (let start = lastStart; start > time - this.size; start -= this.slide) windows.push(new TimeWindow(start, start + this.size));
       this.lastStart = lastStart;
       this.windows = windows;
     }
     return this.windows;
   }
-}
-
-/** Fixed-size, non-overlapping windows in event time. */
-export class TumblingEventTimeWindows extends WindowAssigner<unknown, TimeWindow> {
-  private readonly windows: TumblingWindows;
-
-  private constructor(size: number, offset: number) {
-    super();
-    this.windows = new TumblingWindows(size, offset);
-  }
-
-  /** Windows of `size` ms, aligned to the epoch shifted by `offset` ms (e.g. a time zone). */
-  static of(size: number, offset = 0): TumblingEventTimeWindows {
-    checkSize('TumblingEventTimeWindows', 'size', size);
-    checkOffset('TumblingEventTimeWindows', offset, size, 'size');
-    return new TumblingEventTimeWindows(size, offset);
-  }
-
-  assignWindows(_element: unknown, timestamp: number | undefined, _context?: WindowAssignerContext): readonly TimeWindow[] {
-    if (timestamp === undefined) throw new MissingTimestampError(this.toString());
-    return this.windows.of(timestamp);
-  }
-
-  getDefaultTrigger(): Trigger<unknown, TimeWindow> {
-    return EventTimeTrigger.create();
-  }
-
-  getWindowSerializer(): WindowSerializer<TimeWindow> {
-    return TimeWindow.Serializer;
-  }
-
-  isEventTime(): boolean {
-    return true;
-  }
 
   getSize(): number {
-    return this.windows.size;
+    return this.size;
+  }
+
+  getSlide(): number {
+    return this.slide;
   }
 
   override toString(): string {
-    return `TumblingEventTimeWindows(${this.windows.size})`;
+    return `${this.assignerName}(${this.size}, ${this.slide})`;
+  }
+}
+
+/** Fixed-size, non-overlapping windows in event time. */
+export class TumblingEventTimeWindows extends TumblingWindowAssigner {
+  /** Windows of `size` ms, aligned to the epoch shifted by `offset` ms (e.g. a time zone). */
+  static of(size: number, offset = 0): TumblingEventTimeWindows {
+    return new TumblingEventTimeWindows(EVENT_TIME, size, offset);
   }
 }
 
 /** Fixed-size windows in processing time, assigned by the clock when a record arrives. */
-export class TumblingProcessingTimeWindows extends WindowAssigner<unknown, TimeWindow> {
-  private readonly windows: TumblingWindows;
-
-  private constructor(size: number, offset: number) {
-    super();
-    this.windows = new TumblingWindows(size, offset);
-  }
-
+export class TumblingProcessingTimeWindows extends TumblingWindowAssigner {
   static of(size: number, offset = 0): TumblingProcessingTimeWindows {
-    checkSize('TumblingProcessingTimeWindows', 'size', size);
-    checkOffset('TumblingProcessingTimeWindows', offset, size, 'size');
-    return new TumblingProcessingTimeWindows(size, offset);
-  }
-
-  assignWindows(_element: unknown, _timestamp: number | undefined, context: WindowAssignerContext): readonly TimeWindow[] {
-    return this.windows.of(context.getCurrentProcessingTime());
-  }
-
-  getDefaultTrigger(): Trigger<unknown, TimeWindow> {
-    return ProcessingTimeTrigger.create();
-  }
-
-  getWindowSerializer(): WindowSerializer<TimeWindow> {
-    return TimeWindow.Serializer;
-  }
-
-  isEventTime(): boolean {
-    return false;
-  }
-
-  getSize(): number {
-    return this.windows.size;
-  }
-
-  override toString(): string {
-    return `TumblingProcessingTimeWindows(${this.windows.size})`;
+    return new TumblingProcessingTimeWindows(PROCESSING_TIME, size, offset);
   }
 }
 
 /** Windows of `size` starting every `slide` in event time: each record is in about size/slide windows. */
-export class SlidingEventTimeWindows extends WindowAssigner<unknown, TimeWindow> {
-  private readonly windows: SlidingWindows;
-
-  private constructor(size: number, slide: number, offset: number) {
-    super();
-    this.windows = new SlidingWindows(size, slide, offset);
-  }
-
+export class SlidingEventTimeWindows extends SlidingWindowAssigner {
   static of(size: number, slide: number, offset = 0): SlidingEventTimeWindows {
-    checkSize('SlidingEventTimeWindows', 'size', size);
-    checkSize('SlidingEventTimeWindows', 'slide', slide);
-    checkOffset('SlidingEventTimeWindows', offset, slide, 'slide');
-    return new SlidingEventTimeWindows(size, slide, offset);
-  }
-
-  assignWindows(_element: unknown, timestamp: number | undefined, _context?: WindowAssignerContext): readonly TimeWindow[] {
-    if (timestamp === undefined) throw new MissingTimestampError(this.toString());
-    return this.windows.of(timestamp);
-  }
-
-  getDefaultTrigger(): Trigger<unknown, TimeWindow> {
-    return EventTimeTrigger.create();
-  }
-
-  getWindowSerializer(): WindowSerializer<TimeWindow> {
-    return TimeWindow.Serializer;
-  }
-
-  isEventTime(): boolean {
-    return true;
-  }
-
-  getSize(): number {
-    return this.windows.size;
-  }
-
-  getSlide(): number {
-    return this.windows.slide;
-  }
-
-  override toString(): string {
-    return `SlidingEventTimeWindows(${this.windows.size}, ${this.windows.slide})`;
+    return new SlidingEventTimeWindows(EVENT_TIME, size, slide, offset);
   }
 }
 
 /** Sliding windows in processing time. */
-export class SlidingProcessingTimeWindows extends WindowAssigner<unknown, TimeWindow> {
-  private readonly windows: SlidingWindows;
-
-  private constructor(size: number, slide: number, offset: number) {
-    super();
-    this.windows = new SlidingWindows(size, slide, offset);
-  }
-
+export class SlidingProcessingTimeWindows extends SlidingWindowAssigner {
   static of(size: number, slide: number, offset = 0): SlidingProcessingTimeWindows {
-    checkSize('SlidingProcessingTimeWindows', 'size', size);
-    checkSize('SlidingProcessingTimeWindows', 'slide', slide);
-    checkOffset('SlidingProcessingTimeWindows', offset, slide, 'slide');
-    return new SlidingProcessingTimeWindows(size, slide, offset);
-  }
-
-  assignWindows(_element: unknown, _timestamp: number | undefined, context: WindowAssignerContext): readonly TimeWindow[] {
-    return this.windows.of(context.getCurrentProcessingTime());
-  }
-
-  getDefaultTrigger(): Trigger<unknown, TimeWindow> {
-    return ProcessingTimeTrigger.create();
-  }
-
-  getWindowSerializer(): WindowSerializer<TimeWindow> {
-    return TimeWindow.Serializer;
-  }
-
-  isEventTime(): boolean {
-    return false;
-  }
-
-  getSize(): number {
-    return this.windows.size;
-  }
-
-  getSlide(): number {
-    return this.windows.slide;
-  }
-
-  override toString(): string {
-    return `SlidingProcessingTimeWindows(${this.windows.size}, ${this.windows.slide})`;
+    return new SlidingProcessingTimeWindows(PROCESSING_TIME, size, slide, offset);
   }
 }
 
 /** Extracts the session gap of one element (Flink's `SessionWindowTimeGapExtractor`). */
 export type SessionWindowTimeGapExtractor<T> = ((element: T) => number) | { extract(element: T): number };
 
-function gapOf<T>(extractor: SessionWindowTimeGapExtractor<T>, element: T, name: string): number {
-  const gap = typeof extractor === 'function' ? extractor(element) : extractor.extract(element);
-  if (!(gap > 0)) throw new InvalidWindowError(`${name}: the session gap must be positive, got ${gap} ms`);
-  return gap;
+/**
+ * Sessions: each record opens the window [time, time + gap), and windows that overlap merge, so
+ * a session ends after `gap` ms without records. The gap is fixed or decided by each element.
+ */
+abstract class SessionWindowAssigner<T> extends MergingWindowAssigner<T, TimeWindow> {
+  protected constructor(
+    private readonly domain: TimeDomain,
+    private readonly gap: number | SessionWindowTimeGapExtractor<T>,
+  ) {
+    super();
+    if (typeof gap === 'number') checkSize(this.assignerName, 'gap', gap);
+  }
+
+  private get assignerName(): string {
+    return `${this.domain.name}SessionWindows`;
+  }
+
+  assignWindows(element: T, timestamp: number | undefined, context?: WindowAssignerContext): readonly TimeWindow[] {
+    const start = this.domain.timeOf(timestamp, context, this);
+    return [new TimeWindow(start, start + this.gapOf(element))];
+  }
+
+  private gapOf(element: T): number {
+    if (typeof this.gap === 'number') return this.gap;
+    const gap = typeof this.gap === 'function' ? this.gap(element) : this.gap.extract(element);
+    if (!(gap > 0)) throw new InvalidWindowError(`${this.assignerName}: the session gap must be positive, got ${gap} ms`);
+    return gap;
+  }
+
+  mergeWindows(windows: readonly TimeWindow[], callback: MergeCallback<TimeWindow>): void {
+    TimeWindow.mergeWindows(windows, callback);
+  }
+
+  getDefaultTrigger(): Trigger<T, TimeWindow> {
+    return this.domain.trigger();
+  }
+
+  getWindowSerializer(): WindowSerializer<TimeWindow> {
+    return TimeWindow.Serializer;
+  }
+
+  isEventTime(): boolean {
+    return this.domain.isEventTime;
+  }
+
+  override toString(): string {
+    return typeof this.gap === 'number' ? `${this.assignerName}(${this.gap})` : `Dynamic${this.assignerName}()`;
+  }
 }
 
 /**
  * Sessions in event time: each record opens the window [t, t + gap), and windows that overlap
  * merge, so a session ends after `gap` ms without records.
  */
-export class EventTimeSessionWindows<T = unknown> extends MergingWindowAssigner<T, TimeWindow> {
-  private constructor(private readonly gap: number | SessionWindowTimeGapExtractor<T>) {
-    super();
-  }
-
+export class EventTimeSessionWindows<T = unknown> extends SessionWindowAssigner<T> {
   static withGap(gap: number): EventTimeSessionWindows {
-    checkSize('EventTimeSessionWindows', 'gap', gap);
-    return new EventTimeSessionWindows<unknown>(gap);
+    return new EventTimeSessionWindows<unknown>(EVENT_TIME, gap);
   }
 
   /** Sessions whose gap each element decides (Flink's `DynamicEventTimeSessionWindows`). */
   static withDynamicGap<T>(extractor: SessionWindowTimeGapExtractor<T>): EventTimeSessionWindows<T> {
-    return new EventTimeSessionWindows<T>(extractor);
-  }
-
-  assignWindows(element: T, timestamp: number | undefined, _context?: WindowAssignerContext): readonly TimeWindow[] {
-    if (timestamp === undefined) throw new MissingTimestampError(this.toString());
-    const gap = typeof this.gap === 'number' ? this.gap : gapOf(this.gap, element, 'EventTimeSessionWindows');
-    return [new TimeWindow(timestamp, timestamp + gap)];
-  }
-
-  mergeWindows(windows: readonly TimeWindow[], callback: MergeCallback<TimeWindow>): void {
-    TimeWindow.mergeWindows(windows, callback);
-  }
-
-  getDefaultTrigger(): Trigger<T, TimeWindow> {
-    return EventTimeTrigger.create();
-  }
-
-  getWindowSerializer(): WindowSerializer<TimeWindow> {
-    return TimeWindow.Serializer;
-  }
-
-  isEventTime(): boolean {
-    return true;
-  }
-
-  override toString(): string {
-    return typeof this.gap === 'number' ? `EventTimeSessionWindows(${this.gap})` : 'DynamicEventTimeSessionWindows()';
+    return new EventTimeSessionWindows<T>(EVENT_TIME, extractor);
   }
 }
 
 /** Sessions in processing time: [now, now + gap) per record, merged when they overlap. */
-export class ProcessingTimeSessionWindows<T = unknown> extends MergingWindowAssigner<T, TimeWindow> {
-  private constructor(private readonly gap: number | SessionWindowTimeGapExtractor<T>) {
-    super();
-  }
-
+export class ProcessingTimeSessionWindows<T = unknown> extends SessionWindowAssigner<T> {
   static withGap(gap: number): ProcessingTimeSessionWindows {
-    checkSize('ProcessingTimeSessionWindows', 'gap', gap);
-    return new ProcessingTimeSessionWindows<unknown>(gap);
+    return new ProcessingTimeSessionWindows<unknown>(PROCESSING_TIME, gap);
   }
 
   static withDynamicGap<T>(extractor: SessionWindowTimeGapExtractor<T>): ProcessingTimeSessionWindows<T> {
-    return new ProcessingTimeSessionWindows<T>(extractor);
-  }
-
-  assignWindows(element: T, _timestamp: number | undefined, context: WindowAssignerContext): readonly TimeWindow[] {
-    const now = context.getCurrentProcessingTime();
-    const gap = typeof this.gap === 'number' ? this.gap : gapOf(this.gap, element, 'ProcessingTimeSessionWindows');
-    return [new TimeWindow(now, now + gap)];
-  }
-
-  mergeWindows(windows: readonly TimeWindow[], callback: MergeCallback<TimeWindow>): void {
-    TimeWindow.mergeWindows(windows, callback);
-  }
-
-  getDefaultTrigger(): Trigger<T, TimeWindow> {
-    return ProcessingTimeTrigger.create();
-  }
-
-  getWindowSerializer(): WindowSerializer<TimeWindow> {
-    return TimeWindow.Serializer;
-  }
-
-  isEventTime(): boolean {
-    return false;
-  }
-
-  override toString(): string {
-    return typeof this.gap === 'number' ? `ProcessingTimeSessionWindows(${this.gap})` : 'DynamicProcessingTimeSessionWindows()';
+    return new ProcessingTimeSessionWindows<T>(PROCESSING_TIME, extractor);
   }
 }
 

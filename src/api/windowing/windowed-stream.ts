@@ -98,13 +98,33 @@ const PASS_THROUGH = (): InternalWindowFunction => new PassThroughWindowFunction
 type AnyPwf = ProcessWindowFunction<unknown, unknown, unknown, Window>;
 type AnyPawf = ProcessAllWindowFunction<unknown, unknown, Window>;
 
-/** A keyed stream cut into windows: `keyBy(...).window(assigner)`. */
-export class WindowedStream<T, K, W extends Window> {
+/** How the user's process functions of keyed or of all-windows are run by the window operator. */
+interface ProcessFunctionKind {
+  /** A function that gets the one reduced or aggregated value of a window. */
+  singleValue(fn: unknown): InternalWindowFunction;
+  /** A function that gets every element of a window. */
+  iterable(fn: unknown): InternalWindowFunction;
+}
+
+const KEYED_FUNCTIONS: ProcessFunctionKind = {
+  singleValue: (fn) => new SingleValueProcessWindowFunction(fn as AnyPwf),
+  iterable: (fn) => new IterableProcessWindowFunction(fn as AnyPwf),
+};
+
+const ALL_FUNCTIONS: ProcessFunctionKind = {
+  singleValue: (fn) => new SingleValueProcessAllWindowFunction(fn as AnyPawf),
+  iterable: (fn) => new IterableProcessAllWindowFunction(fn as AnyPawf),
+};
+
+/** What keyed and all-windows share: the window's settings and the operator each function adds. */
+abstract class WindowedStreamBase<T, K, W extends Window> {
   private readonly settings: WindowSettings<T, W>;
 
-  constructor(
+  protected constructor(
     readonly input: KeyedStream<T, K>,
     windowAssigner: WindowAssigner<T, W>,
+    private readonly functions: ProcessFunctionKind,
+    private readonly parallelism: number | undefined,
   ) {
     this.settings = new WindowSettings(windowAssigner);
   }
@@ -133,13 +153,35 @@ export class WindowedStream<T, K, W extends Window> {
     return this;
   }
 
+  /** reduce and aggregate: the process function, if any, gets the one incremental result when the window fires. */
+  protected incremental<R>(what: string, contents: () => WindowContentsSpec, function_: object | undefined): SingleOutputStreamOperator<R> {
+    const { functions } = this;
+    return this.build<R>(what, contents, function_ === undefined ? PASS_THROUGH : () => functions.singleValue(copyFunction(function_)));
+  }
+
+  /** process: the function gets every element of the window when it fires. */
+  protected iterable<R>(function_: object): SingleOutputStreamOperator<R> {
+    const { functions } = this;
+    return this.build<R>('process', LIST, () => functions.iterable(copyFunction(function_)));
+  }
+
+  private build<R>(what: string, contents: () => WindowContentsSpec, fn: () => InternalWindowFunction): SingleOutputStreamOperator<R> {
+    return this.settings.build<R>(this.input, this.input.keySelector, what, contents, fn, this.parallelism);
+  }
+}
+
+/** A keyed stream cut into windows: `keyBy(...).window(assigner)`. */
+export class WindowedStream<T, K, W extends Window> extends WindowedStreamBase<T, K, W> {
+  constructor(input: KeyedStream<T, K>, windowAssigner: WindowAssigner<T, W>) {
+    super(input, windowAssigner, KEYED_FUNCTIONS, undefined);
+  }
+
   /** Reduces each window incrementally; emits the reduced value when it fires. */
   reduce(fn: ReduceFunction<T>): SingleOutputStreamOperator<T>;
   /** Reduces incrementally; the process function gets the one reduced value when the window fires. */
   reduce<R>(fn: ReduceFunction<T>, function_: ProcessWindowFunction<T, R, K, W>): SingleOutputStreamOperator<R>;
   reduce<R>(fn: ReduceFunction<T>, function_?: ProcessWindowFunction<T, R, K, W>): SingleOutputStreamOperator<T> | SingleOutputStreamOperator<R> {
-    const internal = function_ === undefined ? PASS_THROUGH : () => new SingleValueProcessWindowFunction(copyFunction(function_) as unknown as AnyPwf);
-    return this.build<R>('reduce', reduceSpec(fn), internal);
+    return this.incremental<R>('reduce', reduceSpec(fn), function_);
   }
 
   /** Aggregates each window incrementally; emits the aggregate's result when it fires. */
@@ -147,17 +189,12 @@ export class WindowedStream<T, K, W extends Window> {
   /** Aggregates incrementally; the process function gets the one result when the window fires. */
   aggregate<ACC, V, R>(fn: AggregateFunction<T, ACC, V>, function_: ProcessWindowFunction<V, R, K, W>): SingleOutputStreamOperator<R>;
   aggregate<ACC, V, R>(fn: AggregateFunction<T, ACC, V>, function_?: ProcessWindowFunction<V, R, K, W>): SingleOutputStreamOperator<V> | SingleOutputStreamOperator<R> {
-    const internal = function_ === undefined ? PASS_THROUGH : () => new SingleValueProcessWindowFunction(copyFunction(function_) as unknown as AnyPwf);
-    return this.build<R>('aggregate', aggregateSpec(fn), internal);
+    return this.incremental<R>('aggregate', aggregateSpec(fn), function_);
   }
 
   /** Keeps every element of a window and hands them all to the function when it fires. */
   process<R>(function_: ProcessWindowFunction<T, R, K, W>): SingleOutputStreamOperator<R> {
-    return this.build<R>('process', LIST, () => new IterableProcessWindowFunction(copyFunction(function_) as unknown as AnyPwf));
-  }
-
-  private build<R>(what: string, contents: () => WindowContentsSpec, fn: () => InternalWindowFunction): SingleOutputStreamOperator<R> {
-    return this.settings.build<R>(this.input, this.input.keySelector, what, contents, fn, undefined);
+    return this.iterable<R>(function_);
   }
 }
 
@@ -168,54 +205,24 @@ const ALL_KEY = (): number => 0;
  * A non-keyed stream cut into windows: `windowAll(assigner)`. As in Flink it is a keyed window
  * on one constant key, run with parallelism 1.
  */
-export class AllWindowedStream<T, W extends Window> {
-  private readonly settings: WindowSettings<T, W>;
-  readonly input: KeyedStream<T, number>;
-
+export class AllWindowedStream<T, W extends Window> extends WindowedStreamBase<T, number, W> {
   constructor(input: DataStream<T>, windowAssigner: WindowAssigner<T, W>) {
-    this.input = input.keyBy(ALL_KEY);
-    this.settings = new WindowSettings(windowAssigner);
-  }
-
-  trigger(trigger: Trigger<T, W>): this {
-    this.settings.setTrigger(trigger);
-    return this;
-  }
-
-  allowedLateness(lateness: number): this {
-    this.settings.setAllowedLateness(lateness);
-    return this;
-  }
-
-  sideOutputLateData(tag: OutputTag<T>): this {
-    this.settings.lateDataTag = tag;
-    return this;
-  }
-
-  evictor(evictor: Evictor<T, W>): this {
-    this.settings.setEvictor(evictor);
-    return this;
+    super(input.keyBy(ALL_KEY), windowAssigner, ALL_FUNCTIONS, 1);
   }
 
   reduce(fn: ReduceFunction<T>): SingleOutputStreamOperator<T>;
   reduce<R>(fn: ReduceFunction<T>, function_: ProcessAllWindowFunction<T, R, W>): SingleOutputStreamOperator<R>;
   reduce<R>(fn: ReduceFunction<T>, function_?: ProcessAllWindowFunction<T, R, W>): SingleOutputStreamOperator<T> | SingleOutputStreamOperator<R> {
-    const internal = function_ === undefined ? PASS_THROUGH : () => new SingleValueProcessAllWindowFunction(copyFunction(function_) as unknown as AnyPawf);
-    return this.build<R>('reduce', reduceSpec(fn), internal);
+    return this.incremental<R>('reduce', reduceSpec(fn), function_);
   }
 
   aggregate<ACC, V>(fn: AggregateFunction<T, ACC, V>): SingleOutputStreamOperator<V>;
   aggregate<ACC, V, R>(fn: AggregateFunction<T, ACC, V>, function_: ProcessAllWindowFunction<V, R, W>): SingleOutputStreamOperator<R>;
   aggregate<ACC, V, R>(fn: AggregateFunction<T, ACC, V>, function_?: ProcessAllWindowFunction<V, R, W>): SingleOutputStreamOperator<V> | SingleOutputStreamOperator<R> {
-    const internal = function_ === undefined ? PASS_THROUGH : () => new SingleValueProcessAllWindowFunction(copyFunction(function_) as unknown as AnyPawf);
-    return this.build<R>('aggregate', aggregateSpec(fn), internal);
+    return this.incremental<R>('aggregate', aggregateSpec(fn), function_);
   }
 
   process<R>(function_: ProcessAllWindowFunction<T, R, W>): SingleOutputStreamOperator<R> {
-    return this.build<R>('process', LIST, () => new IterableProcessAllWindowFunction(copyFunction(function_) as unknown as AnyPawf));
-  }
-
-  private build<R>(what: string, contents: () => WindowContentsSpec, fn: () => InternalWindowFunction): SingleOutputStreamOperator<R> {
-    return this.settings.build<R>(this.input, this.input.keySelector, what, contents, fn, 1);
+    return this.iterable<R>(function_);
   }
 }
