@@ -95,18 +95,7 @@ export class DataStream<T> {
 
   keyBy<K>(key: KeySelector<T, K>): KeyedStream<T, K> {
     const selector = asKeySelector(key) as Selector;
-    const partitioned = this.environment.register({
-      kind: 'partition',
-      id: 0,
-      name: 'Partition',
-      uid: undefined,
-      parallelism: undefined,
-      maxParallelism: undefined,
-      input: this.transformation,
-      partitioner: { type: 'hash' },
-      keySelector: selector,
-    });
-    return new KeyedStream<T, K>(this.environment, partitioned, selector);
+    return new KeyedStream<T, K>(this.environment, this.partition({ type: 'hash' }, selector).transformation, selector);
   }
 
   union(...others: DataStream<T>[]): DataStream<T> {
