@@ -3,7 +3,9 @@
  * deployment, heartbeats to the ResourceManager) and the data plane join here as they arrive.
  */
 import type { ActorSystem } from '../actors/system/index.js';
-import { JobManagerOptions, TaskManagerOptions, type Configuration } from '../config/index.js';
+import { randomBytes } from 'node:crypto';
+import { TaskExecutor } from '../actors/taskexecutor/task-executor.js';
+import { JobManagerOptions, RpcOptions, TaskManagerOptions, type Configuration } from '../config/index.js';
 import { logger } from '../log/index.js';
 import { defaultTaskManagerHost } from './host.js';
 import type { ProcessEnvironment, RunningProcess } from './process.js';
@@ -43,6 +45,19 @@ export async function startTaskManager(config: Configuration, env: ProcessEnviro
   log.info(
     `Starting TaskManager (Runnel ${env.version}) at ${system.endpoint}${boundTo} with ${slots} task slot${slots === 1 ? '' : 's'}, ` +
       `registering with the JobManager at ${jobManagerEndpoint}, config from ${env.confDir}`,
+  );
+  // Flink's ResourceID: where the TaskManager runs, made unique per start.
+  const resourceId = `${system.endpoint.replace(/^tcp:\/\//, '')}-${randomBytes(3).toString('hex')}`;
+  system.spawn(
+    'taskexecutor',
+    () =>
+      new TaskExecutor({
+        resourceId,
+        slots,
+        slotMode: 'thread',
+        resourceManager: `${jobManagerEndpoint}/resourcemanager`,
+        askTimeoutMs: config.get(RpcOptions.ASK_TIMEOUT),
+      }),
   );
   return {
     component: 'TaskManager',

@@ -31,12 +31,13 @@ async function ping(t: Test, endpoint: string): Promise<{ endpoint: string }> {
 
 t.test('runnel jobmanager logs its address, serves actors there, and exits 0 on SIGTERM', async (t) => {
   const port = await freePort();
+  const restPort = await freePort();
   const dir = confDir(t);
-  const jm = startNode(t, MAIN, ['jobmanager', '-D', `jobmanager.rpc.port=${port}`, '-D', 'jobmanager.rpc.address=127.0.0.1', '-D', 'rest.port=18081'], {
+  const jm = startNode(t, MAIN, ['jobmanager', '-D', `jobmanager.rpc.port=${port}`, '-D', 'jobmanager.rpc.address=127.0.0.1', '-D', `rest.port=${restPort}`], {
     RUNNEL_CONF_DIR: dir,
   });
   const line = await jm.waitForLine(/Starting JobManager/);
-  t.match(line, new RegExp(`Starting JobManager \\(Runnel \\d+\\.\\d+\\.\\d+\\S*\\) at tcp://127\\.0\\.0\\.1:${port}, REST port 18081, config from ${dir}$`));
+  t.match(line, new RegExp(`Starting JobManager \\(Runnel \\d+\\.\\d+\\.\\d+\\S*\\) at tcp://127\\.0\\.0\\.1:${port}, REST port ${restPort}, config from ${dir}$`));
   t.equal((await ping(t, `tcp://127.0.0.1:${port}`)).endpoint, `tcp://127.0.0.1:${port}`);
   jm.kill('SIGTERM');
   t.equal(await jm.exited, 0);
@@ -60,7 +61,7 @@ t.test('runnel taskmanager logs its slots and the JobManager it registers with, 
 });
 
 t.test('log.format json makes the start-up line a JSON object', async (t) => {
-  const jm = startNode(t, MAIN, ['jobmanager', '-D', 'jobmanager.rpc.port=0', '-D', 'log.format=json'], { RUNNEL_CONF_DIR: confDir(t) });
+  const jm = startNode(t, MAIN, ['jobmanager', '-D', 'jobmanager.rpc.port=0', '-D', 'rest.port=0', '-D', 'log.format=json'], { RUNNEL_CONF_DIR: confDir(t) });
   const line = await jm.waitForLine(/Starting JobManager/);
   const record = JSON.parse(line) as { msg: string; component: string; level: number };
   t.equal(record.component, 'jobmanager');
@@ -97,7 +98,7 @@ t.test('a TaskManager takes the next port of its taskmanager.rpc.port list when 
 
 t.test('an unknown key in config.yaml prints a warning with the closest known key to stderr', async (t) => {
   const dir = confDir(t, 'taskmanager.numberOfTaskSlot: 2\n');
-  const jm = startNode(t, MAIN, ['jobmanager', '-D', 'jobmanager.rpc.port=0'], { RUNNEL_CONF_DIR: dir });
+  const jm = startNode(t, MAIN, ['jobmanager', '-D', 'jobmanager.rpc.port=0', '-D', 'rest.port=0'], { RUNNEL_CONF_DIR: dir });
   const warning = await jm.waitForLine(/Unknown configuration key/);
   t.equal(
     warning,

@@ -26,6 +26,13 @@ export const ResourceManagerProtocol = defineProtocol('resourcemanager', {
   },
   /** The job no longer needs its slots (tell). */
   releaseSlots: { request: Type.Object({ jobId: Type.String() }) },
+  /** Every registered TaskExecutor with its slots (REST `/taskmanagers`). */
+  listTaskManagers: {
+    request: Type.Object({}),
+    reply: Type.Array(
+      Type.Object({ resourceId: Type.String(), taskExecutor: Type.String(), slots: Type.Integer(), freeSlots: Type.Integer(), registeredAt: Type.Number() }),
+    ),
+  },
   /** Counts for the cluster overview. */
   overview: {
     request: Type.Object({}),

@@ -12,6 +12,7 @@ import { ResourceManagerProtocol, type ResourceManagerSpec } from './protocol.js
 interface Registration {
   readonly resourceId: string;
   readonly taskExecutor: string;
+  readonly registeredAt: number;
   /** The job each slot is allocated to, or undefined when free. */
   readonly slots: Array<string | undefined>;
 }
@@ -30,7 +31,7 @@ export class ResourceManager extends Actor<ResourceManagerSpec> {
 
   readonly receive: Handlers<ResourceManagerSpec> = {
     registerTaskExecutor: ({ resourceId, taskExecutor, slots }) => {
-      this.executors.set(resourceId, { resourceId, taskExecutor, slots: Array.from({ length: slots }, () => undefined) });
+      this.executors.set(resourceId, { resourceId, taskExecutor, registeredAt: this.ctx.clock.now(), slots: Array.from({ length: slots }, () => undefined) });
       this.ctx.log.info({ resourceId, taskExecutor, slots }, 'registered TaskExecutor');
       this.serveWaiting();
       return { registered: true };
@@ -52,6 +53,14 @@ export class ResourceManager extends Actor<ResourceManagerSpec> {
       }
       this.serveWaiting();
     },
+    listTaskManagers: () =>
+      [...this.executors.values()].map((r) => ({
+        resourceId: r.resourceId,
+        taskExecutor: r.taskExecutor,
+        slots: r.slots.length,
+        freeSlots: r.slots.filter((s) => s === undefined).length,
+        registeredAt: r.registeredAt,
+      })),
     overview: () => {
       let total = 0;
       for (const r of this.executors.values()) total += r.slots.length;

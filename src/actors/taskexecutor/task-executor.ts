@@ -48,7 +48,13 @@ interface JobState {
 const SlotReports = defineProtocol('taskexecutor-internal', {
   slotReport: { request: Type.Object({ slot: Type.Integer(), report: Type.Unknown() }) },
   slotLost: { request: Type.Object({ slot: Type.Integer(), message: Type.String() }) },
+  /** The outcome of a registration attempt with the ResourceManager. */
+  registration: { request: Type.Object({ ok: Type.Boolean(), error: Type.String() }) },
+  register: { request: Type.Object({}) },
 });
+
+/** Waits between registration attempts: doubling from the first, up to the last. */
+const REGISTRATION_BACKOFF_MS = [100, 30_000] as const;
 
 type Spec = TaskExecutorSpec & typeof SlotReports.spec;
 const Protocol = defineProtocol('taskexecutor', { ...TaskExecutorProtocol.spec, ...SlotReports.spec });
@@ -63,9 +69,23 @@ export class TaskExecutor extends Actor<Spec> {
     this.slots = Array.from({ length: settings.slots }, () => ({ jobId: undefined, worker: undefined }));
   }
 
-  override async preStart(): Promise<void> {
+  private registrationDelay: number = REGISTRATION_BACKOFF_MS[0];
+  private registered = false;
+
+  /**
+   * Registers with the ResourceManager, and keeps trying while it cannot be reached (it may
+   * start later, or be restarting), as a TaskManager of Flink does.
+   */
+  override preStart(): void {
+    this.register();
+  }
+
+  private register(): void {
     const rm = this.ctx.system.ref(ResourceManagerProtocol, this.settings.resourceManager);
-    await this.ctx.ask(rm, { type: 'registerTaskExecutor', resourceId: this.settings.resourceId, taskExecutor: this.ctx.self.path, slots: this.settings.slots }, this.settings.askTimeoutMs);
+    this.ctx.pipeToSelf(
+      this.ctx.ask(rm, { type: 'registerTaskExecutor', resourceId: this.settings.resourceId, taskExecutor: this.ctx.self.path, slots: this.settings.slots }, this.settings.askTimeoutMs),
+      (r) => ({ type: 'registration', ok: r.ok, error: r.ok ? '' : r.error.message }),
+    );
   }
 
   override async postStop(): Promise<void> {
@@ -73,6 +93,21 @@ export class TaskExecutor extends Actor<Spec> {
   }
 
   readonly receive: Handlers<Spec> = {
+    registration: ({ ok, error }) => {
+      if (ok) {
+        if (!this.registered) this.ctx.log.info(`registered with the ResourceManager at ${this.settings.resourceManager}`);
+        this.registered = true;
+        this.registrationDelay = REGISTRATION_BACKOFF_MS[0];
+        return;
+      }
+      this.ctx.log.warn(
+        `Could not register with the ResourceManager at ${this.settings.resourceManager}: ${error} ` +
+          `Retrying in ${this.registrationDelay} ms; check jobmanager.rpc.address and jobmanager.rpc.port if this goes on.`,
+      );
+      this.ctx.schedule('register', this.registrationDelay, { type: 'register' });
+      this.registrationDelay = Math.min(this.registrationDelay * 2, REGISTRATION_BACKOFF_MS[1]);
+    },
+    register: () => this.register(),
     prepareJob: ({ jobGraph, artifact, slots, jobMaster }) =>
       new Promise<null>((resolve, reject) => {
         const jm = this.ctx.system.ref(JobMasterProtocol, jobMaster);
