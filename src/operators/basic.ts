@@ -27,6 +27,16 @@ class KeyedScope {
   }
 }
 
+/**
+ * A stateless step of a fused run: a plain (not rich) map or filter function. Plain functions
+ * are never keyed-scoped (KeyedScope.of needs a rich function), so calling them directly in a
+ * row is what processElement would do.
+ */
+export interface FusableStep {
+  readonly kind: 'map' | 'filter';
+  readonly fn: (value: unknown) => unknown;
+}
+
 /** map, flatMap and filter: one user function, opened with the operator and keyed after keyBy. */
 abstract class UserFunctionOperator extends OneInputOperator {
   protected scope: KeyedScope | undefined;
@@ -53,6 +63,10 @@ export class StreamMap extends UserFunctionOperator {
   processElement(value: unknown, timestamp: number | undefined): void {
     this.scope?.enter(value);
     this.output.collect(this.fn(value), timestamp);
+  }
+  /** The plain function, when this map can be fused with its chained neighbours (see chain.ts). */
+  fusable(): FusableStep | undefined {
+    return typeof this.user === 'function' ? { kind: 'map', fn: this.fn } : undefined;
   }
 }
 
@@ -83,6 +97,10 @@ export class StreamFilter extends UserFunctionOperator {
   processElement(value: unknown, timestamp: number | undefined): void {
     this.scope?.enter(value);
     if (this.fn(value)) this.output.collect(value, timestamp);
+  }
+  /** The plain predicate, when this filter can be fused with its chained neighbours (see chain.ts). */
+  fusable(): FusableStep | undefined {
+    return typeof this.user === 'function' ? { kind: 'filter', fn: this.fn } : undefined;
   }
 }
 

@@ -110,3 +110,25 @@ t.test('rich functions see their subtask index and parallelism', async (t) => {
   const out = await env(3).fromSequence(1, 300).map(new Where()).executeAndCollect();
   t.same([...new Set(out)].sort(), ['0/3', '1/3', '2/3']);
 });
+
+t.test('chained plain maps and filters (run as one fused function) keep their semantics and errors', async (t) => {
+  const out = await env(1)
+    .fromSequence(1, 20)
+    .map((n) => n * 10)
+    .filter((n) => n % 20 === 0)
+    .map((n) => `v${n}`)
+    .filter((s) => s !== 'v100')
+    .executeAndCollect();
+  t.same(out, ['v20', 'v40', 'v60', 'v80', 'v120', 'v140', 'v160', 'v180', 'v200'], 'order and values as without fusion');
+  const err = await env(1)
+    .fromSequence(1, 10)
+    .map((n) => n + 1)
+    .map((n) => {
+      if (n === 7) throw new SyntaxError('seven is not allowed');
+      return n;
+    })
+    .executeAndCollect()
+    .then(() => undefined, (e: unknown) => e);
+  t.match(((err as Error).cause as Error).message, 'seven is not allowed');
+  t.match(String(((err as Error).cause as Error).stack), /transformations\.test\.ts/, 'the stack still names the user function');
+});

@@ -9,6 +9,7 @@ import type { SourceSplit } from '../../connectors/index.js';
 import type { RecordWriter } from '../../net/channels/index.js';
 import type { Input, Output, StreamOperator } from '../../operators/operator.js';
 import { SourceOperator, type SourceCoordinatorLink } from '../../operators/source.js';
+import { StreamFilter, StreamMap, type FusableStep } from '../../operators/basic.js';
 
 export interface ChainedOperator {
   readonly node: StreamNode;
@@ -65,7 +66,7 @@ class ChainOutput implements Output {
 /** The common case: exactly one chained operator follows, nothing leaves the chain. */
 class DirectOutput implements Output {
   private watermark = Number.NEGATIVE_INFINITY;
-  constructor(private readonly next: Input) {}
+  constructor(readonly next: Input) {}
   collect(value: unknown, timestamp: number | undefined): void {
     this.next.processElement(value, timestamp);
   }
@@ -94,7 +95,8 @@ export function buildChain(
     const t = node.transformation;
     operators.set(id, t.kind === 'source' ? new SourceOperator(t.source as never, sourceLink) : t.factory());
   }
-  return vertex.nodeIds.map((id) => {
+  const targetsOf = new Map<number, { main: Targets; side: Map<string, Targets> }>();
+  for (const id of vertex.nodeIds) {
     const node = graph.nodes.get(id)!;
     const main: Targets = { inputs: [], writers: [] };
     const side = new Map<string, Targets>();
@@ -112,10 +114,122 @@ export function buildChain(
         if (writer !== undefined) targets.writers.push(writer);
       }
     }
+    targetsOf.set(id, { main, side });
+  }
+  const runs = fusedRuns(vertex, graph, operators, members);
+  // Records enter a run through its fused input; watermarks and end of input still reach
+  // every operator of the run through their own outputs.
+  const entry = new Map<Input, FusedInput>();
+  for (const run of runs) entry.set(run.first, new FusedInput(run.first));
+  if (entry.size > 0) {
+    for (const { main, side } of targetsOf.values()) {
+      for (const targets of [main, ...side.values()]) {
+        for (let i = 0; i < targets.inputs.length; i++) targets.inputs[i] = entry.get(targets.inputs[i]!) ?? targets.inputs[i]!;
+      }
+    }
+  }
+  const outputs = new Map<number, Output>();
+  for (const id of vertex.nodeIds) {
+    const { main, side } = targetsOf.get(id)!;
     const direct = side.size === 0 && main.writers.length === 0 && main.inputs.length === 1;
-    const output = direct ? new DirectOutput(main.inputs[0]!) : new ChainOutput(main, side);
-    return { node, operator: operators.get(id)!, output };
-  });
+    outputs.set(id, direct ? new DirectOutput(main.inputs[0]!) : new ChainOutput(main, side));
+  }
+  for (const run of runs) {
+    const fused = fuse(run.steps, outputs.get(run.tail)!);
+    if (fused !== undefined) entry.get(run.first)!.processElement = fused;
+  }
+  return vertex.nodeIds.map((id) => ({ node: graph.nodes.get(id)!, operator: operators.get(id)!, output: outputs.get(id)! }));
+}
+
+/** A run of chained stateless maps and filters with plain functions, fused into one function. */
+interface FusedRun {
+  readonly first: Input;
+  readonly steps: FusableStep[];
+  /** The node whose output receives what leaves the run. */
+  readonly tail: number;
+}
+
+function fusableOf(operator: StreamOperator | undefined): FusableStep | undefined {
+  return operator instanceof StreamMap || operator instanceof StreamFilter ? operator.fusable() : undefined;
+}
+
+/**
+ * Maximal runs of fusable operators in the chain where each one's only output is the next one.
+ * A run of one operator still gains: its fused function has call sites of its own.
+ */
+function fusedRuns(vertex: JobVertex, graph: StreamGraph, operators: ReadonlyMap<number, StreamOperator>, members: ReadonlySet<number>): FusedRun[] {
+  /** The chained node that is `id`'s only downstream, through a plain main edge into input 1. */
+  const soleNext = (id: number): number | undefined => {
+    const edges = graph.nodes.get(id)!.outEdges;
+    if (edges.length !== 1) return undefined;
+    const edge = edges[0]!;
+    if (edge.sideOutputTag !== undefined || edge.typeNumber === 2 || !members.has(edge.target.id)) return undefined;
+    return edge.target.id;
+  };
+  const inRun = new Set<number>();
+  const runs: FusedRun[] = [];
+  // A run starts at a fusable node that no fusable predecessor feeds as its sole next.
+  const fedByFusable = new Set<number>();
+  for (const id of vertex.nodeIds) {
+    const next = soleNext(id);
+    if (next !== undefined && fusableOf(operators.get(id)) !== undefined) fedByFusable.add(next);
+  }
+  for (const id of vertex.nodeIds) {
+    if (inRun.has(id) || fedByFusable.has(id)) continue;
+    const firstStep = fusableOf(operators.get(id));
+    if (firstStep === undefined) continue;
+    const steps = [firstStep];
+    let tail = id;
+    inRun.add(id);
+    for (;;) {
+      const next = soleNext(tail);
+      if (next === undefined || inRun.has(next)) break;
+      const step = fusableOf(operators.get(next));
+      if (step === undefined) break;
+      steps.push(step);
+      inRun.add(next);
+      tail = next;
+    }
+    runs.push({ first: operators.get(id)!.inputs[0]!, steps, tail });
+  }
+  return runs;
+}
+
+/** The input a fused run is entered through: records take the fused function, the rest the first operator. */
+class FusedInput implements Input {
+  processElement: (value: unknown, timestamp: number | undefined) => void;
+  constructor(private readonly first: Input) {
+    this.processElement = (value, timestamp) => first.processElement(value, timestamp);
+  }
+  processWatermark(watermark: number): void {
+    this.first.processWatermark(watermark);
+  }
+  processWatermarkStatus(idle: boolean): void {
+    this.first.processWatermarkStatus?.(idle);
+  }
+  endInput(): void {
+    this.first.endInput();
+  }
+}
+
+/**
+ * One function per run, compiled on its own so that its call sites (the user functions, the
+ * run's downstream) stay monomorphic and V8 can inline them, as in a hand-written loop. The
+ * user functions and the downstream are parameters, never source text.
+ */
+function fuse(steps: readonly FusableStep[], out: Output): ((value: unknown, timestamp: number | undefined) => void) | undefined {
+  const lines = steps.map((s, i) => (s.kind === 'map' ? `value = f${i}(value);` : `if (!f${i}(value)) return;`));
+  const direct = out instanceof DirectOutput;
+  lines.push(direct ? 'next.processElement(value, timestamp);' : 'next.collect(value, timestamp);');
+  const params = steps.map((_, i) => `f${i}`);
+  let factory: (...args: unknown[]) => (value: unknown, timestamp: number | undefined) => void;
+  try {
+    factory = new Function(...params, 'next', `'use strict';\nreturn function fusedRun(value, timestamp) {\n  ${lines.join('\n  ')}\n};`) as typeof factory;
+  } catch {
+    // Code generation from strings is disallowed here: records take the operators one by one.
+    return undefined;
+  }
+  return factory(...steps.map((s) => s.fn), direct ? out.next : out);
 }
 
 export type { SourceSplit };
