@@ -23,7 +23,7 @@
 import type { WindowAssigner, WindowAssignerContext } from '../../api/windowing/assigners.js';
 import { MergingWindowAssigner } from '../../api/windowing/assigners.js';
 import { WindowStateError } from '../../api/windowing/errors.js';
-import type { Trigger } from '../../api/windowing/triggers.js';
+import { EventTimeTrigger, type Trigger } from '../../api/windowing/triggers.js';
 import { MAX_WINDOW_TIMESTAMP, type Window, type WindowSerializer } from '../../api/windowing/windows.js';
 import type { HeapKeyedStateBackend, InternalTimerService, MergingState, State, StateDescriptor, TimeDomain } from '../../state/index.js';
 import { closeFunctions, OneInputOperator, openFunctions, runtimeContextOf, TimestampedCollector } from '../base.js';
@@ -58,6 +58,8 @@ export class WindowOperator extends OneInputOperator implements MergeFunction<Wi
   protected triggerContext!: WindowTriggerContext;
   protected readonly serializer: WindowSerializer<Window>;
   protected readonly isEventTime: boolean;
+  /** The trigger is the default EventTimeTrigger, whose timer doubles as the cleanup timer without lateness. */
+  private eventTimeTrigger = false;
   private keySelector!: (value: unknown) => unknown;
   protected contents!: ContentsState;
   private readonly isListContents: boolean;
@@ -93,6 +95,7 @@ export class WindowOperator extends OneInputOperator implements MergeFunction<Wi
     const pts = setup.processingTime;
     this.assignerContext = { getCurrentProcessingTime: () => pts.now() };
     this.triggerContext = new WindowTriggerContext(this.spec.trigger, this.serializer, backend, this.timers, keyed.timerService, pts);
+    this.eventTimeTrigger = this.isEventTime && this.spec.trigger instanceof EventTimeTrigger;
     this.processContext = new WindowProcessContext(this.serializer, backend, this.timers, pts, setup.output);
     const assigner = this.spec.assigner;
     if (assigner instanceof MergingWindowAssigner) this.mergingWindows = new MergingWindowSet(assigner, this.serializer, backend);
@@ -281,6 +284,9 @@ export class WindowOperator extends OneInputOperator implements MergeFunction<Wi
     const time = this.cleanupTime(window);
     // Windows that never end (GlobalWindow) are never cleaned up.
     if (time === MAX_WINDOW_TIMESTAMP) return;
+    // The event-time trigger has just registered this very timer (the timer service would
+    // merge the two): the common case of windows without allowed lateness skips the lookup.
+    if (this.eventTimeTrigger && time === window.maxTimestamp() && time > this.timers.currentWatermark()) return;
     this.backend.setCurrentNamespace(this.serializer.toNamespace(window));
     if (this.isEventTime) this.timers.registerEventTimeTimer(time);
     else this.keyed.timerService.registerProcessingTimeTimer(time);
