@@ -1,6 +1,6 @@
 import t, { type Test } from 'tap';
 import { createServer, type Socket } from 'node:net';
-import { KeyedProcessFunction, WatermarkStrategy, type Collector, type KeyedContext, type KeyedOnTimerContext } from '../../src/index.js';
+import { KeyedProcessFunction, WatermarkStrategy, type Collector, type KeyedContext, type KeyedOnTimerContext, type Source, type SourceSplit } from '../../src/index.js';
 import { eventually } from '../helpers/process.js';
 import { env } from '../helpers/jobs.js';
 
@@ -101,3 +101,53 @@ for (const withIdleness of [true, false]) {
     },
   );
 }
+
+/**
+ * A parallel source of two readers: reader 0 emits one event every few milliseconds, reader 1
+ * emits nothing (as a partition with no data would) until the test lets it end.
+ */
+function halfIdleSource(events: number, releaseIdle: Promise<void>): Source<Event, SourceSplit, null> {
+  return {
+    getBoundedness: () => 'BOUNDED',
+    createEnumerator: () => ({ start() {}, handleSplitRequest() {}, addSplitsBack() {}, addReader() {}, snapshotState: () => null, close() {} }),
+    restoreEnumerator: () => {
+      throw new Error('not restored in this test');
+    },
+    createReader: (ctx) => {
+      let next = 0;
+      let released = false;
+      void releaseIdle.then(() => (released = true));
+      return {
+        start() {},
+        pollNext(output) {
+          if (ctx.indexOfSubtask === 1) return released ? 'END_OF_INPUT' : 'NOTHING_AVAILABLE';
+          if (next >= events) return 'END_OF_INPUT';
+          output.collect({ key: `k${next % 2}`, ts: 10_000 + next * 100 });
+          next++;
+          return 'NOTHING_AVAILABLE';
+        },
+        isAvailable: () => (ctx.indexOfSubtask === 1 ? releaseIdle : new Promise((resolve) => setTimeout(resolve, 20))),
+        addSplits() {},
+        notifyNoMoreSplits() {},
+        snapshotState: () => [],
+        close() {},
+      };
+    },
+  };
+}
+
+t.test('an idle parallel source instance does not hold the watermark back once idleness is declared', async (t) => {
+  const fired: Firing[] = [];
+  let release!: () => void;
+  const releaseIdle = new Promise<void>((resolve) => (release = resolve));
+  const e = env(2);
+  const job = e
+    .fromSource(halfIdleSource(40, releaseIdle), WatermarkStrategy.forMonotonousTimestamps<Event>().withTimestampAssigner((ev) => ev.ts).withIdleness(100), 'half idle')
+    .keyBy((ev) => ev.key)
+    .process(timerPerEvent(fired))
+    .executeAndCollect();
+  await eventually(() => (fired.length > 0 ? true : undefined), 10_000, 'a timer firing while source instance 1 is idle');
+  t.ok(Number.isFinite(fired[0]!.watermark), 'fired by instance 0\'s watermark while instance 1 is still running');
+  release();
+  t.equal((await job).length, 40, 'every timer fired once');
+});
