@@ -25,6 +25,17 @@ is_local_host() {
   esac
 }
 
+# run_on HOST COMMAND...: runs a script here, or on HOST over ssh with the same folders.
+run_on() {
+  local host="$1"
+  shift
+  if is_local_host "$host"; then
+    "$@"
+  else
+    ssh -n "$host" "RUNNEL_CONF_DIR='$RUNNEL_CONF_DIR' RUNNEL_LOG_DIR='$RUNNEL_LOG_DIR' RUNNEL_PID_DIR='$RUNNEL_PID_DIR' $(printf '%q ' "$@")"
+  fi
+}
+
 # pid_alive PID: the process exists.
 pid_alive() {
   kill -0 "$1" 2>/dev/null

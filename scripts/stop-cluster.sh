@@ -4,16 +4,6 @@
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/config.sh"
 
-run_on() {
-  local host="$1"
-  shift
-  if is_local_host "$host"; then
-    "$@"
-  else
-    ssh -n "$host" "RUNNEL_CONF_DIR='$RUNNEL_CONF_DIR' RUNNEL_LOG_DIR='$RUNNEL_LOG_DIR' RUNNEL_PID_DIR='$RUNNEL_PID_DIR' $(printf '%q ' "$@")"
-  fi
-}
-
 workers="$(read_conf_lines "$RUNNEL_CONF_DIR/workers" | sort -u)"
 [ -n "$workers" ] || workers="localhost"
 while read -r worker; do
