@@ -41,6 +41,12 @@ export interface ActorContext<S extends ProtocolSpec> {
   readonly fencingToken: FencingToken | null;
 
   tell<T extends ProtocolSpec>(ref: ActorRef<T>, message: Message<T>): void;
+  /**
+   * Queues `message` for this actor under its current fencing token, as timers and piped
+   * results are: for callbacks from outside the actor (leader election, I/O) that must be
+   * handled in turn. Dropped if the token changed before it is handled.
+   */
+  tellSelf(message: Message<S>): void;
   /** Asks another actor; the timeout is mandatory. Await it only outside the actor's state. */
   ask<T extends ProtocolSpec, K extends AskType<T>>(ref: ActorRef<T>, message: Message<T, K>, timeoutMs: number): Promise<Reply<T, K>>;
   /** Delivers the outcome of `promise` to this actor as a message, mapped by `toMessage`. */

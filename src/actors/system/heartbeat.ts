@@ -17,7 +17,8 @@ export interface HeartbeatSettings {
 export const DEFAULT_HEARTBEAT: HeartbeatSettings = { intervalMs: 10_000, timeoutMs: 50_000 };
 
 interface Target<P> {
-  readonly probe: () => Promise<P>;
+  /** Undefined for a target that is only expected to send (see `expect`). */
+  readonly probe: (() => Promise<P>) | undefined;
   readonly onAnswer: ((payload: P) => void) | undefined;
   lastHeard: number;
   interval: Cancellable | undefined;
@@ -49,6 +50,17 @@ export class HeartbeatMonitor<P = unknown> {
     this.tick(id, target);
   }
 
+  /**
+   * Watches `id` without probing it: the peer sends its own heartbeats, each reported with
+   * `heard(id)`; silence for `heartbeat.timeout` reports it lost. Replaces an earlier entry.
+   */
+  expect(id: string): void {
+    this.unmonitor(id);
+    const target: Target<P> = { probe: undefined, onAnswer: undefined, lastHeard: this.clock.now(), interval: undefined, deadline: undefined };
+    this.targets.set(id, target);
+    this.resetDeadline(id, target);
+  }
+
   unmonitor(id: string): void {
     const target = this.targets.get(id);
     if (target === undefined) return;
@@ -74,6 +86,7 @@ export class HeartbeatMonitor<P = unknown> {
   }
 
   private tick(id: string, target: Target<P>): void {
+    if (target.probe === undefined) return;
     target.probe().then(
       (payload) => {
         if (this.targets.get(id) !== target) return;

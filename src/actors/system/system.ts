@@ -388,6 +388,7 @@ export class ActorSystem {
         return cell.fencingToken;
       },
       tell: (ref, message) => system.tell(ref, message),
+      tellSelf: enqueueSelf,
       ask: (ref, message, timeoutMs) => system.ask(ref, message, timeoutMs),
       pipeToSelf<V>(promise: Promise<V>, toMessage: (result: PipeResult<V>) => Message<S>) {
         promise.then(

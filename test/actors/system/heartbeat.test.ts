@@ -56,6 +56,22 @@ t.test('a heartbeat received by other means keeps a target alive', async (t) => 
   t.same(lost, ['jm']);
 });
 
+t.test('an expected target is never probed; its own heartbeats keep it alive and silence reports it', async (t) => {
+  const clock = new ManualClock();
+  const lost: string[] = [];
+  const monitor = new HeartbeatMonitor(clock, SETTINGS, (id) => lost.push(id));
+  monitor.expect('resourcemanager');
+  for (let i = 0; i < 10; i++) {
+    clock.advance(450);
+    monitor.heard('resourcemanager');
+  }
+  t.equal(lost.length, 0);
+  t.equal(clock.timers, 1, 'only the deadline is scheduled, no probe interval');
+  clock.advance(500);
+  t.same(lost, ['resourcemanager']);
+  t.equal(clock.timers, 0);
+});
+
 t.test('settings where the timeout does not exceed the interval are refused', async (t) => {
   t.throws(() => new HeartbeatMonitor(new ManualClock(), { intervalMs: 500, timeoutMs: 500 }, () => {}), /heartbeat.timeout/);
 });
