@@ -6,5 +6,6 @@ import type { Scenario } from '../harness.js';
 import { rawPipe, rawRoundTrip } from './raw-zmq.js';
 import { rpcAsk, rpcTell } from './rpc.js';
 import { batchAggregation, keyedAggregation, keyedShuffle, pipelineChained, windowTumbling } from './dataflow.js';
+import { networkShuffle } from './network-shuffle.js';
 
-export const scenarios: Scenario[] = [rawPipe, rawRoundTrip, rpcTell, rpcAsk, pipelineChained, keyedAggregation, keyedShuffle, windowTumbling, batchAggregation];
+export const scenarios: Scenario[] = [rawPipe, rawRoundTrip, rpcTell, rpcAsk, pipelineChained, keyedAggregation, keyedShuffle, networkShuffle, windowTumbling, batchAggregation];

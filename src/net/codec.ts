@@ -14,7 +14,10 @@ const cbor = new Encoder({
   encodeUndefinedAsNil: false,
 });
 
-/** Encodes one value; the returned buffer is owned by the caller. */
+/**
+ * Encodes one value. The bytes stay as they are, but the buffer is a view into memory the
+ * encoder shares with other encoded values: copy it before transferring it to another thread.
+ */
 export function encode(value: unknown): Buffer {
   return cbor.encode(value);
 }

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { JobEdge, JobGraph, JobVertex } from '../../api/job-graph.js';
 import { isPointwise, pointwiseTargets } from '../../operators/partitioners.js';
-import type { ChannelEndpoint, SlotLocation, TaskDeployment } from '../task/deployment.js';
+import type { ChannelEndpoint, DataEndpoint, SlotLocation, TaskDeployment } from '../task/deployment.js';
 
 export interface AllocatedSlot {
   readonly resourceId: string;
@@ -36,7 +36,13 @@ export interface PlannedTask {
   readonly deployment: TaskDeployment;
 }
 
-export function planDeployments(job: JobGraph, slots: readonly AllocatedSlot[], attemptNumber: number): PlannedTask[] {
+/**
+ * Plans every subtask's deployment. `dataEndpoints` are the slots' data sockets as their
+ * TaskExecutors reported them: each deployment carries those of its channels' peers on other
+ * TaskManagers, so its slot can connect to them.
+ */
+export function planDeployments(job: JobGraph, slots: readonly AllocatedSlot[], attemptNumber: number, dataEndpoints: readonly DataEndpoint[] = []): PlannedTask[] {
+  const endpointOf = new Map(dataEndpoints.map((e) => [`${e.taskManager}#${e.slot}`, e]));
   const vertices = new Map(job.vertices.map((v) => [v.id, v]));
   const location = (subtask: number): SlotLocation => ({ taskManager: slots[subtask]!.resourceId, slot: slots[subtask]!.slot });
   const channel = (edge: JobEdge, from: number, to: number, peer: SlotLocation): ChannelEndpoint => ({
@@ -58,6 +64,14 @@ export function planDeployments(job: JobGraph, slots: readonly AllocatedSlot[], 
           const downstream = vertices.get(e.targetVertex)!.parallelism;
           return { edgeId: e.id, channels: targets(e, vertex.parallelism, downstream, i).map((j) => channel(e, i, j, location(j))) };
         });
+      const remote = new Map<string, DataEndpoint>();
+      for (const { channels } of [...inputs, ...outputs]) {
+        for (const { peer } of channels) {
+          if (peer.taskManager === slots[i]!.resourceId) continue;
+          const endpoint = endpointOf.get(`${peer.taskManager}#${peer.slot}`);
+          if (endpoint !== undefined) remote.set(`${peer.taskManager}#${peer.slot}`, endpoint);
+        }
+      }
       planned.push({
         vertex,
         slot: slots[i]!,
@@ -71,6 +85,7 @@ export function planDeployments(job: JobGraph, slots: readonly AllocatedSlot[], 
           executionId: randomBytes(16).toString('hex'),
           inputs,
           outputs,
+          ...(remote.size > 0 ? { dataEndpoints: [...remote.values()] } : {}),
         },
       });
     }

@@ -4,11 +4,20 @@
  */
 import type { JobGraph } from '../../api/job-graph.js';
 import type { WireError } from '../system/errors.js';
+import type { RawScalar } from '../../config/index.js';
 
 /** Where a task runs: a TaskManager (by resource id) and one of its slots. */
 export interface SlotLocation {
   readonly taskManager: string;
   readonly slot: number;
+}
+
+/** Where a slot's data plane (its ZeroMQ data socket) accepts connections from other TaskManagers. */
+export interface DataEndpoint {
+  readonly taskManager: string;
+  readonly slot: number;
+  /** `tcp://host:port`. */
+  readonly endpoint: string;
 }
 
 /** One end of a data channel as a task sees it: the channel's id and where the other end is. */
@@ -30,6 +39,8 @@ export interface TaskDeployment {
   readonly inputs: Array<{ readonly edgeId: string; readonly input: number; readonly channels: ChannelEndpoint[] }>;
   /** Outgoing channels, per job edge, in the order the edge's partitioner numbers them. */
   readonly outputs: Array<{ readonly edgeId: string; readonly channels: ChannelEndpoint[] }>;
+  /** The data endpoints of the channels' peers on other TaskManagers; absent when there are none. */
+  readonly dataEndpoints?: DataEndpoint[];
 }
 
 /** How a slot worker obtains the job's operators. */
@@ -38,6 +49,16 @@ export interface JobArtifact {
   readonly modulePath?: string;
   /** The job's arguments (process.argv.slice(2) inside the job). */
   readonly args: string[];
+  /**
+   * A standalone cluster's bundle: the TaskExecutor fetches it from the blob server (`server`,
+   * an actor path) into its cache and sets `modulePath` before the slots load it.
+   */
+  readonly blob?: { readonly server: string; readonly key: string };
+  /**
+   * The configuration the job's main ran with when its graph was extracted (raw values by
+   * key); the slots run it with the same, so that it builds the same graph.
+   */
+  readonly configuration?: Record<string, RawScalar | RawScalar[]>;
 }
 
 export type ExecutionState = 'CREATED' | 'SCHEDULED' | 'DEPLOYING' | 'INITIALIZING' | 'RUNNING' | 'FINISHED' | 'CANCELING' | 'CANCELED' | 'FAILED';
@@ -50,10 +71,13 @@ export type ToWorker =
   | { readonly type: 'addSplits'; readonly executionId: string; readonly splits: unknown[] }
   | { readonly type: 'noMoreSplits'; readonly executionId: string }
   | { readonly type: 'sourceEvent'; readonly executionId: string; readonly event: unknown }
-  | { readonly type: 'endJob'; readonly jobId: string };
+  | { readonly type: 'endJob'; readonly jobId: string }
+  /** The worker is about to stop: close its sockets and exit the thread. */
+  | { readonly type: 'shutdown' };
 
 export type FromWorker =
-  | { readonly type: 'jobReady'; readonly jobId: string }
+  /** The slot has the job's operators; `dataEndpoint` is where its data socket listens, if it has one. */
+  | { readonly type: 'jobReady'; readonly jobId: string; readonly dataEndpoint?: string }
   | { readonly type: 'jobFailed'; readonly jobId: string; readonly error: WireError }
   | {
       readonly type: 'state';
@@ -65,7 +89,23 @@ export type FromWorker =
       readonly metrics?: { readonly numRecordsIn: number; readonly numRecordsOut: number };
     }
   | { readonly type: 'splitRequest'; readonly executionId: string }
-  | { readonly type: 'sourceEvent'; readonly executionId: string; readonly event: unknown };
+  | { readonly type: 'sourceEvent'; readonly executionId: string; readonly event: unknown }
+  /** A running task's counters and busy/idle/back-pressured time, about once a second. */
+  | ({ readonly type: 'metrics' } & TaskMetrics);
+
+/**
+ * A task's metrics as Flink defines them: records in and out so far, and over the last
+ * interval the milliseconds per second it could not emit for lack of credit (back-pressured),
+ * waited for input (idle), and spent otherwise (busy).
+ */
+export interface TaskMetrics {
+  readonly executionId: string;
+  readonly numRecordsIn: number;
+  readonly numRecordsOut: number;
+  readonly backPressuredTimeMsPerSecond: number;
+  readonly idleTimeMsPerSecond: number;
+  readonly busyTimeMsPerSecond: number;
+}
 
 export function channelId(edgeId: string, from: number, to: number): string {
   return `${edgeId}[${from}->${to}]`;

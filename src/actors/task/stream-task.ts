@@ -15,7 +15,8 @@ import { CollectSinkOperator } from '../../operators/sink.js';
 import { SourceOperator } from '../../operators/source.js';
 import { toWireError, type WireError } from '../system/errors.js';
 import { buildChain, type ChainedOperator } from './chain.js';
-import type { ExecutionState, FromWorker, SlotLocation, TaskDeployment } from './deployment.js';
+import type { ExecutionState, FromWorker, SlotLocation, TaskDeployment, TaskMetrics } from './deployment.js';
+import { TaskTimer } from './task-timer.js';
 
 /** What a task needs from the worker it runs in. */
 export interface TaskHost {
@@ -38,6 +39,8 @@ export class StreamTask {
   private waitingForOutput = false;
   private flusher: NodeJS.Timeout | undefined;
   private numRecordsIn = 0;
+  /** Busy, idle and back-pressured time, switched per step. */
+  private readonly timer = new TaskTimer();
   private readonly pendingSplits: Array<() => void> = [];
 
   /**
@@ -139,7 +142,11 @@ export class StreamTask {
   step(): void {
     if (this.state !== 'RUNNING') return;
     try {
-      if (!this.outputWritable()) return;
+      if (!this.outputWritable()) {
+        this.timer.enter('backPressured');
+        return;
+      }
+      this.timer.enter('busy');
       if (this.source !== undefined) this.sourceStep(this.source);
       else this.inputStep(this.gate!);
       if (this.job.settings.bufferTimeoutMs === 0) this.flushOutputs();
@@ -185,13 +192,19 @@ export class StreamTask {
         return;
       }
       if (status === 'NOTHING_AVAILABLE') {
+        this.timer.enter('idle');
         source.isAvailable().then(
           () => this.host.schedule(this),
           (err: unknown) => void this.fail(err),
         );
         return;
       }
-      if (source.emitted >= limit || !this.writersWritable()) {
+      if (!this.writersWritable()) {
+        this.timer.enter('backPressured');
+        this.host.schedule(this);
+        return;
+      }
+      if (source.emitted >= limit) {
         this.host.schedule(this);
         return;
       }
@@ -220,6 +233,7 @@ export class StreamTask {
           event.channel.release();
           n++;
           if (!this.writersWritable()) {
+            this.timer.enter('backPressured');
             this.host.schedule(this);
             return;
           }
@@ -243,6 +257,23 @@ export class StreamTask {
       }
     }
     if (gate.hasData) this.host.schedule(this);
+    else this.timer.enter('idle');
+  }
+
+  /** Records in and out so far and where the time went since the previous call. */
+  sampleMetrics(): TaskMetrics {
+    return {
+      executionId: this.executionId,
+      numRecordsIn: this.numRecordsIn,
+      numRecordsOut: this.numRecordsOut(),
+      ...this.timer.sample(),
+    };
+  }
+
+  private numRecordsOut(): number {
+    let n = 0;
+    for (const w of this.writers) n += w.written;
+    return n;
   }
 
   private flushOutputs(): void {
@@ -344,7 +375,7 @@ export class StreamTask {
   }
 
   private report(state: ExecutionState, extra: { collected?: unknown[]; error?: WireError }): void {
-    const numRecordsOut = this.writers.reduce((n, w) => n + w.written, 0);
+    const numRecordsOut = this.numRecordsOut();
     this.host.report({
       type: 'state',
       executionId: this.executionId,

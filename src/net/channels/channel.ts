@@ -32,6 +32,15 @@ export interface InputChannel {
 }
 
 /**
+ * Channels between two workers, multiplexed over one connection (a MessagePort, a socket):
+ * output(id) and input(id) give the two ends of channel `id` as a task sees them.
+ */
+export interface ChannelLink {
+  output(id: string): OutputChannel;
+  input(id: string): InputChannel;
+}
+
+/**
  * The sender's half of credit accounting, shared by every channel implementation: it decides
  * what leaves now and what waits.
  */

@@ -4,12 +4,12 @@
  * credits travel back over the same port.
  */
 import type { MessagePort } from 'node:worker_threads';
-import { CreditedSender, ReceiverQueue, type InputChannel, type OutputChannel } from './channel.js';
+import { CreditedSender, ReceiverQueue, type ChannelLink, type InputChannel, type OutputChannel } from './channel.js';
 import { decodeMessage, encodeMessage, type ChannelMessage } from './message.js';
 
 type LinkMessage = { readonly t: 'data'; readonly ch: string; readonly bytes: Uint8Array } | { readonly t: 'credit'; readonly ch: string; readonly n: number };
 
-export class PortLink {
+export class PortLink implements ChannelLink {
   private readonly senders = new Map<string, CreditedSender>();
   private readonly receivers = new Map<string, ReceiverQueue>();
   /** Data for channels whose receiving task is not deployed yet. */
@@ -24,10 +24,13 @@ export class PortLink {
 
   output(id: string): OutputChannel {
     const sender = new CreditedSender((message) => {
-      const bytes = encodeMessage(message);
-      // A fresh buffer per message, so it can be handed over instead of copied.
-      const owned = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
-      this.port.postMessage({ t: 'data', ch: id, bytes: owned } satisfies LinkMessage, [owned.buffer as ArrayBuffer]);
+      // The encoder writes every message into a buffer it shares between messages (batches
+      // queued on a ZeroMQ socket may still point into it), so the batch is copied once into a
+      // buffer of its own, which is then handed over rather than copied again. Never transfer
+      // the encoder's buffer (Buffer#slice is a view, not a copy): that would empty every other
+      // batch still pointing into it.
+      const owned = new Uint8Array(encodeMessage(message));
+      this.port.postMessage({ t: 'data', ch: id, bytes: owned } satisfies LinkMessage, [owned.buffer]);
     });
     this.senders.set(id, sender);
     return {
