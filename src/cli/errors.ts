@@ -68,7 +68,10 @@ function unreachableMessage(url: string, reason: UnreachableReason, detail: stri
   }
 }
 
-/** The JobManager answered with an error status; `messages` are its `{"errors": [...]}`. */
+/**
+ * The JobManager answered with an error status; `messages` are the first lines of its
+ * `{"errors": [...]}`, `details` the entries in full (a stack trace, for instance).
+ */
 export class RestApiError extends CliError {
   override readonly name = 'RestApiError';
   constructor(
@@ -76,6 +79,7 @@ export class RestApiError extends CliError {
     readonly path: string,
     readonly status: number,
     readonly messages: readonly string[],
+    readonly details: readonly string[] = messages,
   ) {
     super(
       messages.length > 0
@@ -117,5 +121,52 @@ export class JobProgramError extends CliError {
   ) {
     const detail = cause instanceof Error ? (cause.stack ?? `${cause.name}: ${cause.message}`) : String(cause);
     super(`The program '${jobFile}' finished with the following exception:\n${detail}`, { cause });
+  }
+}
+
+/** The job file could not be bundled (a missing import, a syntax error). */
+export class JobBundleError extends CliError {
+  override readonly name = 'JobBundleError';
+  constructor(
+    readonly jobFile: string,
+    readonly problems: readonly string[],
+  ) {
+    super(`Could not bundle the job file '${jobFile}':\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  }
+}
+
+/** The cluster ran the job's main and it failed; `detail` is the JobManager's account, with the stack. */
+export class JobSubmissionError extends CliError {
+  override readonly name = 'JobSubmissionError';
+  constructor(
+    readonly jobFile: string,
+    readonly detail: string,
+  ) {
+    super(`The program '${jobFile}' finished with the following exception:\n${detail}`);
+  }
+}
+
+/** An attached job that ended FAILED or CANCELED; `cause` is its failure as the cluster reported it. */
+export class JobFailedError extends CliError {
+  override readonly name = 'JobFailedError';
+  constructor(
+    readonly jobId: string,
+    readonly status: string,
+    readonly failureCause: string | undefined,
+  ) {
+    const what = status === 'CANCELED' ? `Job was cancelled (JobID: ${jobId}).` : `Job failed (JobID: ${jobId}, status ${status}).`;
+    super(
+      `The program finished with the following exception:\n\n${what}` + (failureCause === undefined ? '' : `\nCaused by: ${failureCause}`),
+    );
+  }
+}
+
+/** Puts what the CLI was doing in front of the JobManager's own error message. */
+export async function explained<T>(what: string, action: () => Promise<T>): Promise<T> {
+  try {
+    return await action();
+  } catch (err) {
+    if (err instanceof RestApiError) throw new CliError(`${what}: ${err.message}`, { cause: err });
+    throw err;
   }
 }

@@ -5,10 +5,9 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError } from '../config/index.js';
-import { BindError } from '../process/index.js';
 import { collectDynamicProperty, parseHostPort, parseJobId, parseParallelism } from './args.js';
 import { cancelJob, listJobs, stopJob, triggerSavepoint, type ListOptions, type StopOptions, type ClusterVerbOptions } from './commands/jobs.js';
-import { runClusterProcess, type ProcessVerbOptions } from './commands/processes.js';
+import type { ProcessVerbOptions } from './commands/processes.js';
 import { runJob, showJobPlan, type InfoOptions, type RunOptions } from './commands/run.js';
 import { println, type CliIO } from './context.js';
 import { CliError, EXIT_FAILURE, EXIT_USAGE, UsageError } from './errors.js';
@@ -60,6 +59,15 @@ function usageMessage(error: CommanderError): string {
   return /[.?!)]$/.test(message) ? message : `${message}.`;
 }
 
+/**
+ * A cluster process's BindError or PortInUseError, known by name: the process modules (the
+ * actor system, ZeroMQ) load only for the verbs that start a process, which keeps the client
+ * verbs quick to start.
+ */
+function isBindError(err: unknown): err is Error {
+  return err instanceof Error && (err.name === 'BindError' || err.name === 'PortInUseError');
+}
+
 /** Prints what went wrong and returns the exit code. */
 function report(err: unknown, activeCommand: string, io: CliIO): number {
   if (err instanceof CommanderExit) {
@@ -77,7 +85,7 @@ function report(err: unknown, activeCommand: string, io: CliIO): number {
     println(io.stderr, `${activeCommand}: ${err.message} See '${activeCommand} --help'.`);
     return EXIT_USAGE;
   }
-  if (err instanceof CliError || err instanceof ConfigError || err instanceof BindError) {
+  if (err instanceof CliError || err instanceof ConfigError || isBindError(err)) {
     println(io.stderr, err.message);
     return EXIT_FAILURE;
   }
@@ -242,6 +250,7 @@ function buildProgram(io: CliIO, session: Session): Command {
       .addOption(dynamicPropertiesOption())
       .addHelpText('after', examples(example))
       .action(async () => {
+        const { runClusterProcess } = await import('./commands/processes.js');
         await runClusterProcess(io, kind, cmd.opts<ProcessVerbOptions>());
         session.outcome = { kind: 'serving' };
       });

@@ -30,6 +30,28 @@ export type SavepointStatus =
   | { readonly status: 'COMPLETED'; readonly location: string }
   | { readonly status: 'FAILED'; readonly failureCause: string };
 
+/** `GET /jobs/:jobid/execution-result`, reduced to what a caller decides on. */
+export type ExecutionResult =
+  | { readonly status: 'IN_PROGRESS' }
+  | {
+      readonly status: 'COMPLETED';
+      /** Flink's ApplicationStatus: SUCCEEDED, FAILED, CANCELED or UNKNOWN. */
+      readonly applicationStatus: string;
+      readonly netRuntimeMs: number;
+      /** The failure's stack trace (name and message first), for a job that did not succeed. */
+      readonly failureCause: string | undefined;
+    };
+
+/** Flink's JarRunRequestBody, the fields Runnel uses. */
+export interface JarRunRequest {
+  readonly programArgsList: readonly string[];
+  readonly parallelism?: number;
+  readonly savepointPath?: string;
+  readonly allowNonRestoredState: boolean;
+  /** The job's configuration overrides (`-D`). */
+  readonly flinkConfiguration: Readonly<Record<string, string>>;
+}
+
 export interface RestClientOptions {
   readonly host: string;
   readonly port: number;
@@ -81,6 +103,66 @@ export class RestClient {
         startTime: typeof startTime === 'number' ? startTime : -1,
       };
     });
+  }
+
+  /** `POST /jars/upload`: uploads a job bundle as part `jarfile`; resolves with its jar id. */
+  async uploadJar(fileName: string, code: Uint8Array): Promise<string> {
+    const path = '/jars/upload';
+    const form = new FormData();
+    form.append('jarfile', new Blob([code], { type: 'text/javascript' }), fileName);
+    const body = await this.request('POST', path, form);
+    const filename = isRecord(body) ? body['filename'] : undefined;
+    if (typeof filename !== 'string' || filename === '') throw new InvalidResponseError('POST', path, "no 'filename'");
+    return filename.slice(Math.max(filename.lastIndexOf('/'), filename.lastIndexOf('\\')) + 1);
+  }
+
+  /**
+   * `POST /jars/:jarid/run`: the JobManager runs the job's main and submits the job; resolves
+   * with the job id. Waits up to `timeoutMs`, since the main runs before the answer.
+   */
+  async runJar(jarId: string, request: JarRunRequest, timeoutMs: number): Promise<string> {
+    const path = `/jars/${encodeURIComponent(jarId)}/run`;
+    const body = await this.request('POST', path, request, timeoutMs);
+    const jobId = isRecord(body) ? body['jobid'] : undefined;
+    if (typeof jobId !== 'string' || jobId === '') throw new InvalidResponseError('POST', path, "no 'jobid'");
+    return jobId;
+  }
+
+  /** `DELETE /jars/:jarid`. */
+  async deleteJar(jarId: string): Promise<void> {
+    await this.request('DELETE', `/jars/${encodeURIComponent(jarId)}`);
+  }
+
+  /** `GET /jobs/:jobid/execution-result`: one look at whether the job has ended, and how. */
+  async jobExecutionResult(jobId: string): Promise<ExecutionResult> {
+    const path = `/jobs/${jobId}/execution-result`;
+    const body = await this.request('GET', path);
+    const status = isRecord(body) && isRecord(body['status']) ? body['status']['id'] : undefined;
+    if (status === 'IN_PROGRESS') return { status };
+    const result = isRecord(body) ? body['job-execution-result'] : undefined;
+    if (status !== 'COMPLETED' || !isRecord(result)) {
+      throw new InvalidResponseError('GET', path, "no 'status.id' of IN_PROGRESS, or COMPLETED with a 'job-execution-result'");
+    }
+    const applicationStatus = result['application-status'];
+    const netRuntime = result['net-runtime'];
+    const cause = result['failure-cause'];
+    return {
+      status,
+      applicationStatus: typeof applicationStatus === 'string' ? applicationStatus : 'UNKNOWN',
+      netRuntimeMs: typeof netRuntime === 'number' ? netRuntime : -1,
+      failureCause: cause === undefined || cause === null ? undefined : describeFailureTrace(cause),
+    };
+  }
+
+  /** Polls a job's execution result until it has ended; there is no time limit (a job may run for ever). */
+  async awaitJobResult(jobId: string): Promise<Extract<ExecutionResult, { status: 'COMPLETED' }>> {
+    let delay = this.pollIntervalMs;
+    for (;;) {
+      const result = await this.jobExecutionResult(jobId);
+      if (result.status === 'COMPLETED') return result;
+      await sleep(delay);
+      delay = Math.min(delay * 2, this.maxPollIntervalMs);
+    }
   }
 
   /** `PATCH /jobs/:jobid?mode=cancel`: asks the JobManager to cancel; resolves once it accepted. */
@@ -158,18 +240,21 @@ export class RestClient {
    * @throws JobManagerUnreachableError when there is no answer at all.
    * @throws RestApiError for an error status, with the server's `errors`.
    */
-  private async request(method: Method, path: string, body?: unknown): Promise<unknown> {
+  private async request(method: Method, path: string, body?: unknown, timeoutMs = this.requestTimeoutMs): Promise<unknown> {
     const url = `${this.baseUrl}${path}`;
     // Made here, so that a timeout names this call.
-    const timeoutDetail = formatDuration(this.requestTimeoutMs);
+    const timeoutDetail = formatDuration(timeoutMs);
     let response: Response;
     let text: string;
     try {
+      // A form sets its own multipart content type, boundary included.
+      const payload = body === undefined ? {} : body instanceof FormData ? { body } : { body: JSON.stringify(body) };
+      const json = body !== undefined && !(body instanceof FormData);
       response = await fetch(url, {
         method,
-        headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(this.requestTimeoutMs),
+        headers: json ? { accept: 'application/json', 'content-type': 'application/json' } : { accept: 'application/json' },
+        ...payload,
+        signal: AbortSignal.timeout(timeoutMs),
       });
       text = await response.text();
     } catch (err) {
@@ -178,7 +263,8 @@ export class RestClient {
     }
     const parsed = parseJson(text);
     if (!response.ok) {
-      throw new RestApiError(method, path, response.status, errorMessages(parsed.ok ? parsed.value : undefined));
+      const errors = parsed.ok ? parsed.value : undefined;
+      throw new RestApiError(method, path, response.status, errorMessages(errors), errorDetails(errors));
     }
     if (!parsed.ok) throw new InvalidResponseError(method, path, `HTTP ${response.status} with a body that is not JSON`);
     return parsed.value;
@@ -219,6 +305,22 @@ function errorMessages(body: unknown): string[] {
     .filter((e: unknown): e is string => typeof e === 'string')
     .map((e) => e.split('\n')[0]!.trim())
     .filter((e) => e !== '');
+}
+
+/** The `errors` of Flink's error body in full. */
+function errorDetails(body: unknown): string[] {
+  const errors = isRecord(body) ? body['errors'] : undefined;
+  if (!Array.isArray(errors)) return [];
+  return errors.filter((e: unknown): e is string => typeof e === 'string' && e.trim() !== '');
+}
+
+/** A job's failure cause with its stack trace when the JobManager sent one. */
+function describeFailureTrace(cause: unknown): string {
+  if (isRecord(cause)) {
+    const stack = cause['stack-trace'];
+    if (typeof stack === 'string' && stack.trim() !== '') return stack.trim();
+  }
+  return describeFailureCause(cause);
 }
 
 /**

@@ -1,15 +1,19 @@
 /**
  * Job submission: where `runnel run` hands a validated job to the cluster, and `runnel info`
- * asks for its plan. Bundling the job, uploading it (`POST /jars/upload`) and running it
- * (`POST /jars/:jarid/run`) arrive with the cluster; until then both say so plainly.
+ * asks for its plan. `run` bundles the job (src/cli/bundle.ts), uploads the bundle
+ * (`POST /jars/upload`), has the JobManager run it (`POST /jars/:jarid/run`, which runs the
+ * job's main there and submits the JobGraph), and for an attached run polls
+ * `GET /jobs/:jobid/execution-result` until the job has ended.
  */
-import type { Configuration } from '../config/index.js';
+import { DYNAMIC_PROPERTIES_SOURCE, type Configuration } from '../config/index.js';
 import type { HostPort } from './args.js';
 import { pathToFileURL } from 'node:url';
-import { setClientConfiguration } from '../api/environment.js';
-import { jobPlan } from '../api/job-graph.js';
-import { extractPlan } from '../actors/task/plans.js';
-import { JobProgramError, NotAvailableError } from './errors.js';
+import { bundleJob } from './bundle.js';
+import { CliError, JobFailedError, JobProgramError, JobSubmissionError, RestApiError, explained } from './errors.js';
+import { RestClient } from './rest-client.js';
+
+/** Longest wait for the JobManager to run the job's main and accept the job. */
+const RUN_TIMEOUT_MS = 120_000;
 
 /** Everything `runnel run` validated, ready for submission. */
 export interface JobSubmission {
@@ -49,26 +53,68 @@ export interface JobPlanRequest {
 }
 
 /**
- * Bundles the job, uploads it to the JobManager and runs it; for an attached run, waits for
- * its end.
- * @throws NotAvailableError in this version.
+ * Bundles the job, uploads it to the JobManager and runs it; calls `onSubmitted` as soon as
+ * the cluster accepted it, then, for an attached run, waits for its end.
+ * @throws JobBundleError, JobSubmissionError (the job's main failed on the JobManager),
+ *   JobFailedError (an attached job failed or was cancelled), and the REST client's errors.
  */
-export function submitJob(submission: JobSubmission): Promise<JobSubmissionResult> {
-  const command = ['npx tsx', submission.jobFileAsGiven, ...submission.args].map(shellWord).join(' ');
-  return Promise.reject(
-    new NotAvailableError(
-      'runnel run: submitting jobs to a cluster is not available yet in this version; ' +
-        `run the job file directly with '${command}' to execute it on an embedded mini-cluster.`,
-    ),
-  );
+export async function submitJob(submission: JobSubmission, onSubmitted: (jobId: string) => void = () => {}): Promise<JobSubmissionResult> {
+  const bundle = await bundleJob(submission.jobFile, submission.jobFileAsGiven);
+  const client = new RestClient(submission.rest);
+  const jarId = await explained('Could not upload the job to the JobManager', () => client.uploadJar(bundle.fileName, bundle.code));
+  let jobId: string;
+  try {
+    jobId = await client.runJar(
+      jarId,
+      {
+        programArgsList: submission.args,
+        ...(submission.parallelism === undefined ? {} : { parallelism: submission.parallelism }),
+        ...(submission.savepointPath === undefined ? {} : { savepointPath: submission.savepointPath }),
+        allowNonRestoredState: submission.allowNonRestoredState,
+        flinkConfiguration: jobConfiguration(submission.config),
+      },
+      RUN_TIMEOUT_MS,
+    );
+  } catch (err) {
+    if (err instanceof RestApiError && err.status === 400 && err.details.some((d) => d.startsWith("The program's main method failed: "))) {
+      const detail = err.details.find((d) => d.startsWith("The program's main method failed: "))!;
+      throw new JobSubmissionError(submission.jobFileAsGiven, detail.slice("The program's main method failed: ".length));
+    }
+    if (err instanceof RestApiError) throw new CliError(`Could not run the job '${submission.jobFileAsGiven}': ${err.message}`, { cause: err });
+    throw err;
+  } finally {
+    // The bundle lives on in the blob store for the job; the upload itself is not needed.
+    await client.deleteJar(jarId).catch(() => undefined);
+  }
+  onSubmitted(jobId);
+  if (submission.detached) return { jobId, outcome: { kind: 'detached' } };
+  const result = await explained(`Could not follow job ${jobId}`, () => client.awaitJobResult(jobId));
+  if (result.applicationStatus !== 'SUCCEEDED') {
+    const status = result.applicationStatus === 'CANCELED' ? 'CANCELED' : result.applicationStatus;
+    throw new JobFailedError(jobId, status, result.failureCause);
+  }
+  return { jobId, outcome: { kind: 'finished', netRuntimeMs: result.netRuntimeMs } };
+}
+
+/** The job's own configuration: what `-D` set on the command line (config.yaml is the cluster's). */
+function jobConfiguration(config: Configuration): Record<string, string> {
+  // Raw values: toEntries() would mask the values of secret-looking keys.
+  const keys = config.keys().filter((key) => config.sourceOf(key) === DYNAMIC_PROPERTIES_SOURCE);
+  return Object.fromEntries(keys.map((key) => [key, String(config.getRaw(key))]));
 }
 
 /**
  * Builds the job's graph without running it and returns its plan as JSON (Flink's
  * `{jid, name, nodes: [...]}`).
- * @throws NotAvailableError in this version.
+ * @throws JobProgramError when the job's main fails.
  */
 export async function describeJobPlan(request: JobPlanRequest): Promise<unknown> {
+  // Loaded here: the runtime is not needed by `runnel run`, which should start quickly.
+  const [{ setClientConfiguration }, { jobPlan }, { extractPlan }] = await Promise.all([
+    import('../api/environment.js'),
+    import('../api/job-graph.js'),
+    import('../actors/task/plans.js'),
+  ]);
   const config = request.parallelism === undefined ? request.config : request.config.with('parallelism.default', String(request.parallelism));
   setClientConfiguration(config);
   // The job reads its arguments from process.argv, as when it runs on its own.
@@ -79,12 +125,4 @@ export async function describeJobPlan(request: JobPlanRequest): Promise<unknown>
   } catch (err) {
     throw new JobProgramError(request.jobFileAsGiven, err);
   }
-}
-
-/** A word as a POSIX shell needs it; the first word (`npx tsx`) is passed already joined. */
-function shellWord(word: string, index: number): string {
-  if (index === 0 || /^[\w@%+=:,./-]+$/.test(word)) return word;
-  // Double quotes read better inside the single-quoted command of the message.
-  if (!/["$`\\!]/.test(word)) return `"${word}"`;
-  return `'${word.replaceAll("'", "'\\''")}'`;
 }

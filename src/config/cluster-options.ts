@@ -3,7 +3,7 @@
  * endpoint, blob server, TaskManagers, heartbeats and the actor RPC layer.
  */
 import { option } from './options.js';
-import { durationType, integerType, memorySizeType, portRangeType, stringType } from './types.js';
+import { durationType, integerType, memorySizeType, pathType, portRangeType, stringType } from './types.js';
 
 const PORT = { min: 0, max: 65535 } as const;
 
@@ -44,6 +44,12 @@ export const RestOptions = {
     default: 8081,
     description: 'Port of the REST API and the port clients connect to.',
   }),
+  SERVER_MAX_CONTENT_LENGTH: option({
+    key: 'rest.server.max-content-length',
+    type: integerType({ min: 1 }),
+    default: 104_857_600,
+    description: 'Largest request body the REST server accepts, in bytes (an uploaded job bundle included).',
+  }),
 } as const;
 
 export const BlobServerOptions = {
@@ -52,6 +58,12 @@ export const BlobServerOptions = {
     type: portRangeType(),
     default: '0',
     description: 'Port or port range of the server that ships job bundles to TaskManagers; 0 picks a free port.',
+  }),
+  STORAGE_DIRECTORY: option({
+    key: 'blob.storage.directory',
+    type: pathType(),
+    description:
+      "Folder under which the JobManager keeps uploaded job bundles and TaskManagers cache them (a 'blobStore-<id>' folder per process, removed when it stops); the system's temp folder when unset.",
   }),
 } as const;
 
@@ -82,7 +94,7 @@ export const TaskManagerOptions = {
     key: 'taskmanager.data.port',
     type: integerType(PORT),
     default: 0,
-    description: 'Port on which the TaskManager exchanges records with other TaskManagers; 0 picks a free port.',
+    description: 'First port on which the TaskManager exchanges records with other TaskManagers (slot i binds this port + i); 0 picks free ports.',
   }),
 } as const;
 

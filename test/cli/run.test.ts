@@ -1,9 +1,11 @@
 /**
- * `runnel run` and `runnel info`: everything is validated, then the verbs stop with a clear
- * message until job submission arrives.
+ * `runnel run` and `runnel info`: what is validated before anything is sent, what `run` sends
+ * to the JobManager (against a fake one; test/cli/run-cluster.test.ts runs a real cluster),
+ * and `info`'s plan.
  */
 import t from 'tap';
-import { confDir, runInProcess, runRunnel } from './helpers.js';
+import { fakeJobManager } from './fake-jobmanager.js';
+import { confDir, freePort, JOB_ID, runInProcess, runRunnel } from './helpers.js';
 
 t.test('run with a missing job file exits 1 with "Job file \'x\' not found."', async (t) => {
   const result = await runRunnel(t, ['run', 'no-such-job.ts', '--input', 'x'], { env: { RUNNEL_CONF_DIR: confDir(t) } });
@@ -11,19 +13,53 @@ t.test('run with a missing job file exits 1 with "Job file \'x\' not found."', a
   t.equal(result.stderr, "Job file 'no-such-job.ts' not found.\n");
 });
 
-t.test('run with a valid job says submission is not available yet, naming the direct command, exit 1', async (t) => {
-  const dir = t.testdir({ 'job.ts': 'export {};\n' });
-  const result = await runRunnel(t, ['run', '-d', '-p', '2', '-n', '-s', '/tmp/sp', '-m', 'localhost:8081', '-D', 'parallelism.default=3', 'job.ts', '--input', 'x'], {
+t.test('run -d bundles the job, uploads it, runs it with the options as Flink\'s JarRunRequestBody, and prints the JobID', async (t) => {
+  const { address, requests } = await fakeJobManager(t, JOB_ID);
+  const dir = t.testdir({
+    'job.ts': "import { answer } from './lib.js';\nimport { StreamExecutionEnvironment } from 'runnel';\nconsole.log(answer, StreamExecutionEnvironment);\n",
+    'lib.ts': 'export const answer: number = 42;\n',
+  });
+  const result = await runRunnel(t, ['run', '-d', '-p', '2', '-n', '-s', '/tmp/sp', '-m', address, '-D', 'parallelism.default=3', 'job.ts', '--input', 'x'], {
     cwd: dir,
     env: { RUNNEL_CONF_DIR: confDir(t) },
   });
+  t.equal(result.code, 0, result.stderr);
+  t.equal(result.stdout, `Job has been submitted with JobID ${JOB_ID}\n`);
+  t.same(requests.map((r) => `${r.method} ${r.url}`), ['POST /jars/upload', 'POST /jars/1234_job.mjs/run', 'DELETE /jars/1234_job.mjs']);
+  const [upload, run] = requests;
+  t.match(upload!.contentType, /^multipart\/form-data; boundary=/);
+  t.match(upload!.body, /Content-Disposition: form-data; name="jarfile"; filename="job\.mjs"/);
+  t.match(upload!.body, /var answer = 42;/, 'the relative import is bundled');
+  t.match(upload!.body, /from "runnel"/, "'runnel' stays an import: the cluster provides it");
+  t.same(JSON.parse(run!.body), {
+    programArgsList: ['--input', 'x'],
+    parallelism: 2,
+    savepointPath: '/tmp/sp',
+    allowNonRestoredState: true,
+    flinkConfiguration: { 'parallelism.default': '3' },
+  });
+});
+
+t.test('run with no JobManager at -m says it could not connect, exit 1', async (t) => {
+  const dir = t.testdir({ 'job.ts': 'export {};\n' });
+  const port = await freePort();
+  const result = await runInProcess(['run', '-m', `127.0.0.1:${port}`, 'job.ts'], { RUNNEL_CONF_DIR: confDir(t) }, dir);
   t.equal(result.code, 1);
-  t.equal(
-    result.stderr,
-    "runnel run: submitting jobs to a cluster is not available yet in this version; run the job file directly with 'npx tsx job.ts --input x' " +
-      'to execute it on an embedded mini-cluster.\n',
-  );
+  t.match(result.stderr, new RegExp(`^Could not connect to the JobManager at http://127\\.0\\.0\\.1:${port} \\(connection refused\\)`));
   t.equal(result.stdout, '');
+});
+
+t.test('run of a job that does not bundle names the file, line and problem, exit 1', async (t) => {
+  const dir = t.testdir({ 'job.ts': "import { helper } from './missing.js';\nhelper();\n" });
+  const result = await runInProcess(['run', '-m', '127.0.0.1:1', 'job.ts'], { RUNNEL_CONF_DIR: confDir(t) }, dir);
+  t.equal(result.code, 1);
+  t.equal(result.stderr, `Could not bundle the job file 'job.ts':\n  job.ts:1:24: Could not resolve "./missing.js"\n`);
+});
+
+t.test('run of a job that reaches into Runnel\'s own sources is refused: a second copy of Runnel would not work', async (t) => {
+  const result = await runInProcess(['run', '-m', '127.0.0.1:1', 'job.ts'], { RUNNEL_CONF_DIR: confDir(t) }, t.testdir({ 'job.ts': "import '../../../src/api/environment.js';\n" }));
+  t.equal(result.code, 1);
+  t.match(result.stderr, /is part of Runnel itself \(src\/api\/environment\.ts\): import from 'runnel' instead/);
 });
 
 t.test('run checks that the job file is a module and not a folder', async (t) => {

@@ -5,7 +5,7 @@
 import { CheckpointingOptions } from '../../config/index.js';
 import type { HostPort } from '../args.js';
 import { loadCliConfiguration, println, restEndpoint, type CliIO } from '../context.js';
-import { CliError, RestApiError } from '../errors.js';
+import { explained } from '../errors.js';
 import { formatJobList } from '../job-list.js';
 import { RestClient } from '../rest-client.js';
 
@@ -41,16 +41,6 @@ function connect(io: CliIO, options: ClusterVerbOptions): Connection {
     client: new RestClient(endpoint),
     savepointWaitMs: config.get(CheckpointingOptions.TIMEOUT) + 60_000,
   };
-}
-
-/** Puts what the verb was doing in front of the JobManager's own error message. */
-async function explained<T>(what: string, action: () => Promise<T>): Promise<T> {
-  try {
-    return await action();
-  } catch (err) {
-    if (err instanceof RestApiError) throw new CliError(`${what}: ${err.message}`, { cause: err });
-    throw err;
-  }
 }
 
 /** `runnel list [-r] [-s] [-a]`. Without a selection, running and scheduled jobs (as Flink). */

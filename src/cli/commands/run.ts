@@ -50,18 +50,20 @@ export function resolveJobFile(given: string, cwd: string): string {
 export async function runJob(io: CliIO, jobFile: string, args: readonly string[], options: RunOptions): Promise<number> {
   const path = resolveJobFile(jobFile, io.cwd);
   const { config } = loadCliConfiguration(io, options.D ?? []);
-  const result = await submitJob({
-    jobFile: path,
-    jobFileAsGiven: jobFile,
-    args,
-    detached: options.detached === true,
-    parallelism: options.parallelism,
-    savepointPath: options.fromSavepoint,
-    allowNonRestoredState: options.allowNonRestoredState === true,
-    rest: restEndpoint(config, options.jobmanager),
-    config,
-  });
-  println(io.stdout, `Job has been submitted with JobID ${result.jobId}`);
+  const result = await submitJob(
+    {
+      jobFile: path,
+      jobFileAsGiven: jobFile,
+      args,
+      detached: options.detached === true,
+      parallelism: options.parallelism,
+      savepointPath: options.fromSavepoint,
+      allowNonRestoredState: options.allowNonRestoredState === true,
+      rest: restEndpoint(config, options.jobmanager),
+      config,
+    },
+    (jobId) => println(io.stdout, `Job has been submitted with JobID ${jobId}`),
+  );
   if (result.outcome.kind === 'finished') {
     println(io.stdout, `Program execution finished`);
     println(io.stdout, `Job with JobID ${result.jobId} has finished.`);
