@@ -17,10 +17,7 @@ import type { MapStateDescriptor, State, StateDescriptor } from '../state/index.
 import { aggregation, type AggregationKind, type FieldRef } from './aggregations.js';
 import type { StreamExecutionEnvironment } from './environment.js';
 import {
-  asFilter,
-  asFlatMap,
   asKeySelector,
-  asMap,
   asPartitioner,
   asReduce,
   copyFunction,

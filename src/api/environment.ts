@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { CollectionSource, DataGeneratorSource, NumberSequenceSource, SocketTextSource, TextLineFileSource, type Source } from '../connectors/index.js';
-import { Configuration, CoreOptions, ExecutionOptions, PipelineOptions, loadConfiguration } from '../config/index.js';
+import { Configuration, CoreOptions, ExecutionOptions, PipelineOptions, loadConfiguration, readRestartStrategy } from '../config/index.js';
 import { SingleOutputStreamOperator } from './datastream.js';
 import { buildJobGraph, jobPlan, type ExecutionSettings, type JobGraph } from './job-graph.js';
 import { buildStreamGraph, type StreamGraph } from './stream-graph.js';
@@ -223,6 +223,7 @@ export class StreamExecutionEnvironment {
       maxParallelism: this.maxParallelism,
       parallelism: this.parallelism,
       autoWatermarkIntervalMs: this.configuration.get(PipelineOptions.AUTO_WATERMARK_INTERVAL),
+      restartStrategy: readRestartStrategy(this.configuration),
     };
     return { streamGraph, jobGraph: buildJobGraph(streamGraph, jobId, settings), configuration: this.configuration };
   }

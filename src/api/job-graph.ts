@@ -6,6 +6,7 @@
  * Two operators chain when the edge between them is forward, their parallelism is equal, the
  * downstream one has no other input, and neither refuses chaining — Flink's rule.
  */
+import type { RestartStrategySpec } from '../config/index.js';
 import { createHash } from 'node:crypto';
 import { shipStrategy, type PartitionerSpec } from '../operators/partitioners.js';
 import type { StreamEdge, StreamGraph, StreamNode } from './stream-graph.js';
@@ -40,6 +41,8 @@ export interface ExecutionSettings {
   readonly maxParallelism: number;
   readonly parallelism: number;
   readonly autoWatermarkIntervalMs: number;
+  /** What the JobMaster does when a task fails. */
+  readonly restartStrategy: RestartStrategySpec;
 }
 
 export interface JobGraph {

@@ -34,7 +34,7 @@ export {
 } from './cluster-options.js';
 export { CoreOptions, ExecutionOptions, PipelineOptions, UPPER_BOUND_MAX_PARALLELISM } from './execution-options.js';
 export { CheckpointingOptions, StateBackendOptions } from './checkpointing-options.js';
-export { RestartStrategyOptions } from './restart-options.js';
+export { RestartStrategyOptions, readRestartStrategy, type RestartStrategySpec } from './restart-options.js';
 export { HighAvailabilityOptions } from './high-availability-options.js';
 export { LogOptions, MetricOptions, TraceOptions } from './observability-options.js';
 export { KNOWN_OPTIONS, closestKnownKey, findOption } from './registry.js';

@@ -2,6 +2,8 @@
  * What happens when a job fails. With no `restart-strategy.type`, consumers follow Flink:
  * exponential-delay when checkpointing is on, none otherwise.
  */
+import { CheckpointingOptions } from './checkpointing-options.js';
+import type { Configuration } from './configuration.js';
 import { option } from './options.js';
 import { durationType, enumType, floatType, integerType } from './types.js';
 
@@ -87,3 +89,50 @@ export const RestartStrategyOptions = {
     description: 'Wait between two restarts of the failure-rate strategy.',
   }),
 } as const;
+
+/** A job's restart strategy as plain data: it travels with the JobGraph to the JobMaster. */
+export type RestartStrategySpec =
+  | { readonly type: 'none' }
+  | { readonly type: 'fixed-delay'; readonly attempts: number; readonly delayMs: number }
+  | {
+      readonly type: 'exponential-delay';
+      readonly initialBackoffMs: number;
+      readonly maxBackoffMs: number;
+      readonly multiplier: number;
+      readonly resetBackoffThresholdMs: number;
+      readonly jitterFactor: number;
+      readonly attemptsBeforeReset: number;
+    }
+  | { readonly type: 'failure-rate'; readonly maxFailuresPerInterval: number; readonly intervalMs: number; readonly delayMs: number };
+
+/**
+ * The restart strategy `config` describes. Unset, it is Flink's default: exponential-delay
+ * when checkpointing is on (`execution.checkpointing.interval`), none otherwise.
+ */
+export function readRestartStrategy(config: Configuration): RestartStrategySpec {
+  const O = RestartStrategyOptions;
+  const type = config.getOptional(O.RESTART_STRATEGY) ?? (config.getOptional(CheckpointingOptions.INTERVAL) !== undefined ? 'exponential-delay' : 'none');
+  switch (type) {
+    case 'none':
+      return { type };
+    case 'fixed-delay':
+      return { type, attempts: config.get(O.FIXED_DELAY_ATTEMPTS), delayMs: config.get(O.FIXED_DELAY_DELAY) };
+    case 'exponential-delay':
+      return {
+        type,
+        initialBackoffMs: config.get(O.EXPONENTIAL_DELAY_INITIAL_BACKOFF),
+        maxBackoffMs: config.get(O.EXPONENTIAL_DELAY_MAX_BACKOFF),
+        multiplier: config.get(O.EXPONENTIAL_DELAY_BACKOFF_MULTIPLIER),
+        resetBackoffThresholdMs: config.get(O.EXPONENTIAL_DELAY_RESET_BACKOFF_THRESHOLD),
+        jitterFactor: config.get(O.EXPONENTIAL_DELAY_JITTER_FACTOR),
+        attemptsBeforeReset: config.get(O.EXPONENTIAL_DELAY_ATTEMPTS),
+      };
+    case 'failure-rate':
+      return {
+        type,
+        maxFailuresPerInterval: config.get(O.FAILURE_RATE_MAX_FAILURES_PER_INTERVAL),
+        intervalMs: config.get(O.FAILURE_RATE_FAILURE_RATE_INTERVAL),
+        delayMs: config.get(O.FAILURE_RATE_DELAY),
+      };
+  }
+}

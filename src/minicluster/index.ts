@@ -6,13 +6,9 @@
 import { JobExecutionResult, type JobExecutor, type JobPlan } from '../api/environment.js';
 import { JobExecutionException } from '../api/errors.js';
 import type { JobGraph } from '../api/job-graph.js';
-import { Dispatcher } from '../actors/dispatcher/dispatcher.js';
-import { DispatcherProtocol } from '../actors/dispatcher/protocol.js';
 import { slotsNeeded } from '../actors/jobmaster/execution-plan.js';
-import { ResourceManager } from '../actors/resourcemanager/resource-manager.js';
 import { ActorSystem } from '../actors/system/system.js';
 import { fromWireError } from '../actors/system/errors.js';
-import type { ActorRef } from '../actors/system/ref.js';
 import type { JobArtifact } from '../actors/task/deployment.js';
 import { livePlan, registerLivePlan, unregisterLivePlan } from '../actors/task/plans.js';
 import type { JobResult } from '../actors/task/schemas.js';
@@ -21,6 +17,8 @@ import type { SlotMode } from '../actors/taskexecutor/slots.js';
 import { RpcOptions, type Configuration } from '../config/index.js';
 import { logger } from '../log/index.js';
 import { MemoryNetwork } from '../net/index.js';
+import { StandaloneHaServices } from '../ha/index.js';
+import { heartbeatSettings, spawnJobManagerComponents, type JobManagerComponents } from '../process/components.js';
 
 export interface MiniClusterOptions {
   readonly slots: number;
@@ -34,33 +32,45 @@ let clusters = 0;
 export class MiniCluster {
   private constructor(
     readonly system: ActorSystem,
-    private readonly dispatcher: ActorRef<typeof DispatcherProtocol.spec>,
+    private readonly components: JobManagerComponents,
   ) {}
 
   static async start(options: MiniClusterOptions): Promise<MiniCluster> {
     const log = logger('minicluster');
     if (process.env['RUNNEL_LOG_LEVEL'] === undefined) log.level = 'warn';
     const system = await ActorSystem.start({ transport: new MemoryNetwork().transport(`minicluster-${++clusters}`), log });
-    const askTimeoutMs = options.configuration.get(RpcOptions.ASK_TIMEOUT);
-    const rm = system.spawn('resourcemanager', () => new ResourceManager());
-    const dispatcher = system.spawn(
-      'dispatcher',
-      () => new Dispatcher({ resourceManager: rm.path, askTimeoutMs, slotRequestTimeoutMs: 60_000, livePlan }),
-    );
+    const config = options.configuration;
+    const askTimeoutMs = config.get(RpcOptions.ASK_TIMEOUT);
+    const components = spawnJobManagerComponents(system, { ha: new StandaloneHaServices(), config, livePlan, slotRequestTimeoutMs: 60_000 });
     system.spawn(
       'taskexecutor',
-      () => new TaskExecutor({ resourceId: 'minicluster-tm', slots: options.slots, slotMode: options.slotMode, resourceManager: rm.path, askTimeoutMs }),
+      () =>
+        new TaskExecutor({
+          resourceId: 'minicluster-tm',
+          slots: options.slots,
+          slotMode: options.slotMode,
+          resourceManager: components.resourceManager.path,
+          askTimeoutMs,
+          heartbeat: heartbeatSettings(config),
+        }),
     );
-    return new MiniCluster(system, dispatcher);
+    await components.dispatcherLeader.next();
+    return new MiniCluster(system, components);
+  }
+
+  /** Cancels a running job (as `runnel cancel` does on a cluster). */
+  async cancel(jobId: string): Promise<void> {
+    await this.system.ask(this.components.dispatcher(), { type: 'cancelJob', jobId }, 60_000);
   }
 
   async run(jobGraph: JobGraph, artifact: JobArtifact): Promise<JobResult> {
-    await this.system.ask(this.dispatcher, { type: 'submitJob', jobGraph, artifact: { ...artifact, args: [...artifact.args] } }, 60_000);
-    return (await this.system.ask(this.dispatcher, { type: 'requestJobResult', jobId: jobGraph.jobId }, NO_TIMEOUT)) as JobResult;
+    await this.system.ask(this.components.dispatcher(), { type: 'submitJob', jobGraph, artifact: { ...artifact, args: [...artifact.args] } }, 60_000);
+    return (await this.system.ask(this.components.dispatcher(), { type: 'requestJobResult', jobId: jobGraph.jobId }, NO_TIMEOUT)) as JobResult;
   }
 
-  close(): Promise<void> {
-    return this.system.terminate();
+  async close(): Promise<void> {
+    await this.system.terminate();
+    await this.components.close();
   }
 }
 

@@ -3,14 +3,17 @@
  * blob server and HA services join here as they arrive, started in order and stopped in
  * reverse.
  */
-import type { ActorSystem } from '../actors/system/index.js';
-import { Dispatcher } from '../actors/dispatcher/dispatcher.js';
-import { ResourceManager } from '../actors/resourcemanager/resource-manager.js';
-import { JobManagerOptions, RestOptions, RpcOptions, type Configuration } from '../config/index.js';
+import type { ActorRef, ActorSystem } from '../actors/system/index.js';
+import type { DispatcherSpec } from '../actors/dispatcher/protocol.js';
+import { livePlan } from '../actors/task/plans.js';
+import { BLOB_SERVER_ACTOR, BlobServer, BlobStore } from '../blob/index.js';
+import { BlobServerOptions, JobManagerOptions, RestOptions, RpcOptions, type Configuration } from '../config/index.js';
 import { RestServer } from '../rest/server.js';
 import { logger } from '../log/index.js';
 import type { ProcessEnvironment, RunningProcess } from './process.js';
 import { startActorSystem } from './rpc-endpoint.js';
+import { createHaServices, type HighAvailabilityServices } from '../ha/index.js';
+import { spawnJobManagerComponents } from './components.js';
 
 export interface JobManagerProcess extends RunningProcess {
   readonly system: ActorSystem;
@@ -18,6 +21,8 @@ export interface JobManagerProcess extends RunningProcess {
   readonly endpoint: string;
   /** The port the REST API listens on (`rest.port`, or the one picked for 0). */
   readonly restPort: number;
+  /** The leading Dispatcher, under its session (for tests and embedding). */
+  dispatcher(): ActorRef<DispatcherSpec>;
 }
 
 /**
@@ -44,18 +49,48 @@ export async function startJobManager(config: Configuration, env: ProcessEnviron
     `Starting JobManager (Runnel ${env.version}) at ${system.endpoint}${boundTo}, REST port ${restPort}, config from ${env.confDir}`,
   );
   const askTimeoutMs = config.get(RpcOptions.ASK_TIMEOUT);
-  const resourceManager = system.spawn('resourcemanager', () => new ResourceManager());
-  // Jobs reach a standalone JobManager with job submission (the JobGraph is extracted there).
-  const dispatcher = system.spawn(
-    'dispatcher',
-    () => new Dispatcher({ resourceManager: resourceManager.path, askTimeoutMs, slotRequestTimeoutMs: 300_000, livePlan: () => undefined }),
-  );
-  const rest = new RestServer({ system, dispatcher, resourceManager, configuration: config, version: env.version, askTimeoutMs, log: logger('rest') });
+  const store = BlobStore.create(config.getOptional(BlobServerOptions.STORAGE_DIRECTORY));
+  log.info(`Blob store at ${store.root} (made on the first upload)`);
+  const blobServer = system.spawn(BLOB_SERVER_ACTOR, () => new BlobServer(store));
+  let ha: HighAvailabilityServices;
+  try {
+    ha = createHaServices(config);
+  } catch (err) {
+    await system.terminate();
+    throw err;
+  }
+  // Jobs reach a standalone JobManager through POST /jars/:jarid/run, which extracts the
+  // JobGraph in this process and registers the live graph the JobMaster reads via livePlan.
+  const components = spawnJobManagerComponents(system, { ha, config, livePlan, slotRequestTimeoutMs: 300_000 });
+  const { dispatcher, resourceManager } = components;
+  const rest = new RestServer({
+    system,
+    dispatcher,
+    resourceManager,
+    configuration: config,
+    version: env.version,
+    askTimeoutMs,
+    log: logger('rest'),
+    jars: {
+      system,
+      dispatcher,
+      store,
+      blobServer: blobServer.path,
+      configuration: config,
+      askTimeoutMs,
+      maxUploadBytes: config.get(RestOptions.SERVER_MAX_CONTENT_LENGTH),
+      programTimeoutMs: 60_000,
+      log: logger('rest'),
+    },
+  });
+  // Standalone, leadership is granted at once; with a real HA store this waits for the election.
+  await Promise.all([components.dispatcherLeader.next(), components.resourceManagerLeader.next()]);
   let boundRestPort: number;
   try {
     boundRestPort = await rest.listen(config.getOptional(RestOptions.BIND_ADDRESS) ?? bindHost ?? address, restPort);
   } catch (err) {
     await system.terminate();
+    await store.close();
     throw err;
   }
   log.info(`REST API listening on port ${boundRestPort}`);
@@ -64,9 +99,13 @@ export async function startJobManager(config: Configuration, env: ProcessEnviron
     system,
     endpoint: system.endpoint,
     restPort: boundRestPort,
+    dispatcher,
     stop: async () => {
       await rest.close();
       await system.terminate();
+      await components.close();
+      await ha.close();
+      await store.close();
     },
   };
 }

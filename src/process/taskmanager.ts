@@ -2,6 +2,7 @@
  * The TaskManager process: its RPC endpoint now; the TaskExecutor (slot offers, task
  * deployment, heartbeats to the ResourceManager) and the data plane join here as they arrive.
  */
+import { heartbeatSettings } from './components.js';
 import type { ActorSystem } from '../actors/system/index.js';
 import { randomBytes } from 'node:crypto';
 import { TaskExecutor } from '../actors/taskexecutor/task-executor.js';
@@ -9,7 +10,7 @@ import { JobManagerOptions, RpcOptions, TaskManagerOptions, type Configuration }
 import { logger } from '../log/index.js';
 import { defaultTaskManagerHost } from './host.js';
 import type { ProcessEnvironment, RunningProcess } from './process.js';
-import { startActorSystem } from './rpc-endpoint.js';
+import { resolveBindHost, startActorSystem } from './rpc-endpoint.js';
 
 export interface TaskManagerProcess extends RunningProcess {
   readonly system: ActorSystem;
@@ -41,6 +42,7 @@ export async function startTaskManager(config: Configuration, env: ProcessEnviro
     config,
     onEscalation: (error, actorPath) => env.onFatalError(error, actorPath),
   });
+  const dataBindHost = await resolveBindHost(bindHost ?? host);
   const boundTo = bindHost === undefined ? '' : ` (bound to ${bindHost})`;
   log.info(
     `Starting TaskManager (Runnel ${env.version}) at ${system.endpoint}${boundTo} with ${slots} task slot${slots === 1 ? '' : 's'}, ` +
@@ -57,6 +59,9 @@ export async function startTaskManager(config: Configuration, env: ProcessEnviro
         slotMode: 'thread',
         resourceManager: `${jobManagerEndpoint}/resourcemanager`,
         askTimeoutMs: config.get(RpcOptions.ASK_TIMEOUT),
+        heartbeat: heartbeatSettings(config),
+        // Each slot's worker binds a data socket of its own for channels with other TaskManagers.
+        dataPlane: { host, bindHost: dataBindHost, port: config.get(TaskManagerOptions.DATA_PORT) },
       }),
   );
   return {

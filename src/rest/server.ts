@@ -13,15 +13,21 @@ import type { DispatcherSpec } from '../actors/dispatcher/protocol.js';
 import type { ResourceManagerSpec } from '../actors/resourcemanager/protocol.js';
 import type { Configuration } from '../config/index.js';
 import type { Logger } from '../log/index.js';
+import { jarRoutes, type JarSettings } from './jars.js';
+import { jobRoutes } from './jobs.js';
+import { NoLeaderError } from '../ha/index.js';
 
 export interface RestSettings {
   readonly system: ActorSystem;
-  readonly dispatcher: ActorRef<DispatcherSpec>;
+  /** The leading Dispatcher, under its session; throws NoLeaderError while there is none (503). */
+  readonly dispatcher: () => ActorRef<DispatcherSpec>;
   readonly resourceManager: ActorRef<ResourceManagerSpec>;
   readonly configuration: Configuration;
   readonly version: string;
   readonly askTimeoutMs: number;
   readonly log: Logger;
+  /** Job submission (`/jars` routes); absent, those routes are not served. */
+  readonly jars?: JarSettings;
 }
 
 /** An answer that is not 200, or a client's mistake: status plus the messages of `errors`. */
@@ -35,7 +41,15 @@ export class RestError extends Error {
   }
 }
 
-type Handler = (params: Record<string, string>, url: URL) => Promise<unknown>;
+/** An answer other than 200 OK (e.g. 202 Accepted). */
+export class RestResponse {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+  ) {}
+}
+
+type Handler = (params: Record<string, string>, url: URL, req: IncomingMessage) => Promise<unknown>;
 interface Route {
   readonly method: string;
   readonly pattern: RegExp;
@@ -96,11 +110,14 @@ export class RestServer {
       if (r === undefined) throw new RestError(405, `Request method ${req.method} is not allowed for ${url.pathname}; allowed: ${matching.map((m) => m.method).join(', ')}.`);
       const m = r.pattern.exec(url.pathname)!;
       const params = Object.fromEntries(r.names.map((n, i) => [n, decodeURIComponent(m[i + 1]!)]));
-      const body = await r.handler(params, url);
-      send(res, 200, body);
+      const body = await r.handler(params, url, req);
+      if (body instanceof RestResponse) send(res, body.status, body.body);
+      else send(res, 200, body);
     } catch (err) {
       if (err instanceof RestError) {
         send(res, err.status, { errors: [err.message] });
+      } else if (err instanceof NoLeaderError) {
+        send(res, 503, { errors: [err.message] });
       } else {
         this.settings.log.error({ err, path: url.pathname }, 'REST request failed');
         send(res, 500, { errors: ['Internal server error.', err instanceof Error ? err.message : String(err)] });
@@ -116,15 +133,24 @@ export class RestServer {
   private defineRoutes(): Route[] {
     const { dispatcher, resourceManager, configuration, version } = this.settings;
     const jobs = async () =>
-      (await this.ask(dispatcher, { type: 'listJobs' })) as Array<{ jid: string; name: string; state: string; startTime: number; endTime: number }>;
+      (await this.ask(dispatcher(), { type: 'listJobs' })) as Array<{ jid: string; name: string; state: string; startTime: number; endTime: number }>;
     const taskManagers = async () =>
-      (await this.ask(resourceManager, { type: 'listTaskManagers' })) as Array<{ resourceId: string; taskExecutor: string; slots: number; freeSlots: number; registeredAt: number }>;
+      (await this.ask(resourceManager, { type: 'listTaskManagers' })) as Array<{
+        resourceId: string;
+        taskExecutor: string;
+        slots: number;
+        freeSlots: number;
+        registeredAt: number;
+        lastHeartbeat: number;
+        allocated: Array<{ jobId: string; slot: number }>;
+      }>;
     const taskManagerInfo = (tm: Awaited<ReturnType<typeof taskManagers>>[number]) => ({
       id: tm.resourceId,
       path: tm.taskExecutor,
       dataPort: -1,
       jmxPort: -1,
-      timeSinceLastHeartbeat: Date.now() - tm.registeredAt,
+      // Flink's field holds the time of the last heartbeat (ms since the epoch), despite its name.
+      timeSinceLastHeartbeat: tm.lastHeartbeat,
       slotsNumber: tm.slots,
       freeSlots: tm.freeSlots,
       totalResource: resource(tm.slots),
@@ -133,7 +159,10 @@ export class RestServer {
       memoryConfiguration: {},
       blocked: false,
     });
+    const jars = this.settings.jars === undefined ? [] : jarRoutes(this.settings.jars).map((r) => route(r.method, r.path, r.handler));
+    const job = jobRoutes({ askJob: (jobId, type) => this.askJob(jobId, { type, jobId }) as never }).map((r) => route(r.method, r.path, r.handler));
     return [
+      ...jars,
       route('GET', '/config', async () => ({
         'refresh-interval': 3000,
         'timezone-name': Intl.DateTimeFormat().resolvedOptions().timeZone,
@@ -181,15 +210,17 @@ export class RestServer {
         const mode = (url.searchParams.get('mode') ?? 'cancel').toLowerCase();
         if (mode !== 'cancel') throw new RestError(400, `Unsupported mode '${mode}': use mode=cancel, or POST /jobs/:jobid/stop to stop with a savepoint.`);
         await this.askJob(jobid!, { type: 'cancelJob', jobId: jobid! });
-        return {};
+        return new RestResponse(202, {});
       }),
       route('GET', '/jobmanager/config', async () => configuration.toEntries()),
       route('GET', '/taskmanagers', async () => ({ taskmanagers: (await taskManagers()).map(taskManagerInfo) })),
       route('GET', '/taskmanagers/:taskmanagerid', async ({ taskmanagerid }) => {
         const tm = (await taskManagers()).find((t) => t.resourceId === taskmanagerid);
         if (tm === undefined) throw new RestError(404, `TaskManager ${taskmanagerid} not found.`);
-        return { ...taskManagerInfo(tm), allocatedSlots: [], metrics: {} };
+        return { ...taskManagerInfo(tm), allocatedSlots: tm.allocated.map((a) => ({ jobId: a.jobId, resource: resource(1) })), metrics: {} };
       }),
+      // After the fixed routes: /jobs/:jobid must not take /jobs/overview.
+      ...job,
     ];
   }
 
@@ -197,7 +228,7 @@ export class RestServer {
   private async askJob(jobId: string, message: { type: string; jobId: string }): Promise<unknown> {
     if (!JOB_ID.test(jobId)) throw new RestError(400, `'${jobId}' is not a job id: a job id is 32 lower-case hex characters.`);
     try {
-      return await this.ask(this.settings.dispatcher, message);
+      return await this.ask(this.settings.dispatcher(), message);
     } catch (err) {
       if (err instanceof Error && (err.name === 'UnknownJobError' || (err as { remoteName?: string }).remoteName === 'UnknownJobError')) {
         throw new RestError(404, err.message);

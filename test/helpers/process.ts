@@ -2,6 +2,8 @@
  * Child processes for integration tests: started with tsx, read line by line, waited on by
  * condition (never by sleeping), and killed by pid at teardown.
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Test } from 'tap';
@@ -87,4 +89,20 @@ export async function eventually<T>(check: () => Promise<T | undefined> | T | un
     if (Date.now() > deadline) throw new Error(`${what} not reached within ${timeoutMs} ms${lastError ? `: ${String(lastError)}` : ''}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
+}
+
+/** Whether a process with this pid exists (signal 0 checks without signalling). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The pids in `<pidDir>/<kind>.pid`, one a line, as the cluster scripts write them. */
+export function pidsInFile(pidDir: string, kind: string): number[] {
+  const file = join(pidDir, `${kind}.pid`);
+  return existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map(Number) : [];
 }

@@ -6,23 +6,15 @@
  */
 import t from 'tap';
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { freePort } from '../cli/helpers.js';
+import { isAlive, pidsInFile } from '../helpers/process.js';
 
 const SCRIPTS = fileURLToPath(new URL('../../scripts/', import.meta.url));
 const run = promisify(execFile);
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 t.test('start-cluster.sh starts the masters and workers, and stop-cluster.sh leaves no process behind', async (t) => {
   const rpcPort = await freePort();
@@ -43,13 +35,10 @@ t.test('start-cluster.sh starts the masters and workers, and stop-cluster.sh lea
     pids: {},
   });
   const env = { ...process.env, RUNNEL_CONF_DIR: join(dir, 'conf'), RUNNEL_LOG_DIR: join(dir, 'log'), RUNNEL_PID_DIR: join(dir, 'pids') };
-  const pidsOf = (kind: string): number[] => {
-    const file = join(dir, 'pids', `${kind}.pid`);
-    return existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map(Number) : [];
-  };
+  const pidsOf = (kind: string): number[] => pidsInFile(join(dir, 'pids'), kind);
   // Whatever happens, nothing the scripts started outlives the test.
   t.teardown(() => {
-    for (const pid of [...pidsOf('jobmanager'), ...pidsOf('taskmanager')]) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    for (const pid of [...pidsOf('jobmanager'), ...pidsOf('taskmanager')]) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
   });
 
   const started = await run('bash', [join(SCRIPTS, 'start-cluster.sh')], { env, timeout: 120_000 });
@@ -59,7 +48,7 @@ t.test('start-cluster.sh starts the masters and workers, and stop-cluster.sh lea
   const taskManagers = pidsOf('taskmanager');
   t.equal(jobManagers.length, 1, 'one JobManager pid recorded');
   t.equal(taskManagers.length, 2, 'two TaskManager pids recorded');
-  for (const pid of [...jobManagers, ...taskManagers]) t.ok(alive(pid), `process ${pid} is running`);
+  for (const pid of [...jobManagers, ...taskManagers]) t.ok(isAlive(pid), `process ${pid} is running`);
 
   const overview = (await (await fetch(`http://127.0.0.1:${restPort}/overview`)).json()) as Record<string, unknown>;
   t.match(overview, { taskmanagers: 2, 'slots-total': 4 }, 'start-cluster.sh returned with every TaskManager registered');
@@ -68,7 +57,7 @@ t.test('start-cluster.sh starts the masters and workers, and stop-cluster.sh lea
   const stopped = await run('bash', [join(SCRIPTS, 'stop-cluster.sh')], { env, timeout: 120_000 });
   t.match(stopped.stdout, /Stopping taskmanager daemon/);
   t.match(stopped.stdout, /Stopping jobmanager daemon/);
-  for (const pid of [...jobManagers, ...taskManagers]) t.notOk(alive(pid), `process ${pid} is gone`);
+  for (const pid of [...jobManagers, ...taskManagers]) t.notOk(isAlive(pid), `process ${pid} is gone`);
   t.same([...pidsOf('jobmanager'), ...pidsOf('taskmanager')], [], 'the pid files are emptied');
 });
 

@@ -1,18 +1,23 @@
 /**
  * The Dispatcher: accepts jobs, starts one JobMaster per job (a child actor), keeps every
  * job's status and result, and answers those waiting for a result.
+ *
+ * It leads under a session from the HA services and is fenced by it: the REST API and the
+ * JobMasters send under the session's token.
  */
 import type { JobGraph } from '../../api/job-graph.js';
 import type { StreamGraph } from '../../api/stream-graph.js';
 import { Actor, type TerminationReason } from '../system/actor.js';
-import type { Handlers } from '../system/protocol.js';
+import { defineProtocol, type Handlers } from '../system/protocol.js';
 import type { ActorRef } from '../system/ref.js';
+import { acceptLeadership, contend, LeadershipMessages, type LeaderElection } from '../../ha/index.js';
 import { JobMaster, type JobMasterSettings } from '../jobmaster/job-master.js';
-import { JobMasterProtocol } from '../jobmaster/protocol.js';
+import { JobMasterProtocol, type JobDetails } from '../jobmaster/protocol.js';
+import { jobPlan } from '../../api/job-graph.js';
 import type { JobArtifact } from '../task/deployment.js';
 import type { JobResult, JobStatus } from '../task/schemas.js';
 import { DuplicateJobError, UnknownJobError } from './errors.js';
-import { DispatcherProtocol, type DispatcherSpec } from './protocol.js';
+import { DispatcherProtocol } from './protocol.js';
 
 export interface DispatcherSettings extends Omit<JobMasterSettings, 'dispatcher'> {
   /** The live graph of a job, where this process has it (mini-cluster). */
@@ -25,25 +30,48 @@ interface JobEntry {
   status: JobStatus;
   endTime: number;
   result: JobResult | undefined;
+  /** The JobMaster's last word on the job, kept once it ended (REST). */
+  details: JobDetails | undefined;
   jobMaster: ActorRef<typeof JobMasterProtocol.spec> | undefined;
   readonly waiters: Array<(result: JobResult) => void>;
 }
 
-export class Dispatcher extends Actor<DispatcherSpec> {
-  readonly protocol = DispatcherProtocol;
+const Protocol = defineProtocol('dispatcher', { ...DispatcherProtocol.spec, ...LeadershipMessages.spec });
+type Spec = typeof Protocol.spec;
+
+export class Dispatcher extends Actor<Spec> {
+  readonly protocol = Protocol;
+  override readonly fenced = true;
   private readonly jobs = new Map<string, JobEntry>();
+  private readonly election: LeaderElection;
 
   constructor(private readonly settings: DispatcherSettings) {
     super();
+    this.election = settings.ha.leaderElection('dispatcher');
   }
 
-  readonly receive: Handlers<DispatcherSpec> = {
+  override async preStart(): Promise<void> {
+    await contend(this.ctx, this.election);
+  }
+
+  override async postStop(): Promise<void> {
+    await this.election.close();
+  }
+
+  readonly receive: Handlers<Spec> = {
+    grantLeadership: ({ sessionId }) => {
+      if (acceptLeadership(this.ctx, this.election, sessionId)) this.ctx.log.info(`Dispatcher ${this.ctx.self.path} leads under session ${sessionId}`);
+    },
+    revokeLeadership: () => {
+      this.ctx.log.warn('Dispatcher lost its leadership');
+      this.ctx.setFencingToken(null);
+    },
     submitJob: ({ jobGraph, artifact }) => {
       const job = jobGraph as JobGraph;
       if (this.jobs.has(job.jobId)) throw new DuplicateJobError(job.jobId);
-      const entry: JobEntry = { jobGraph: job, startTime: Date.now(), status: 'RUNNING', endTime: -1, result: undefined, jobMaster: undefined, waiters: [] };
+      const entry: JobEntry = { jobGraph: job, startTime: Date.now(), status: 'RUNNING', endTime: -1, result: undefined, details: undefined, jobMaster: undefined, waiters: [] };
       this.jobs.set(job.jobId, entry);
-      const settings: JobMasterSettings = { ...this.settings, dispatcher: this.ctx.self.path };
+      const settings: JobMasterSettings = { ...this.settings, dispatcher: this.ctx.self.withFencingToken(this.ctx.fencingToken) };
       const graph = this.settings.livePlan(job.jobId);
       entry.jobMaster = this.ctx.spawn(`jobmaster-${job.jobId}`, () => new JobMaster(job, artifact as JobArtifact, graph, settings), {
         supervision: { maxRestarts: 0, withinMs: 1 },
@@ -58,6 +86,11 @@ export class Dispatcher extends Actor<DispatcherSpec> {
       if (entry.result !== undefined) return entry.result;
       return new Promise<JobResult>((resolve) => entry.waiters.push(resolve));
     },
+    jobResult: ({ jobId }) => {
+      const entry = this.jobs.get(jobId);
+      if (entry === undefined) throw new UnknownJobError(jobId);
+      return entry.result ?? null;
+    },
     cancelJob: ({ jobId }) => {
       const entry = this.jobs.get(jobId);
       if (entry === undefined) throw new UnknownJobError(jobId);
@@ -66,7 +99,25 @@ export class Dispatcher extends Actor<DispatcherSpec> {
     },
     listJobs: () =>
       [...this.jobs.entries()].map(([jid, e]) => ({ jid, name: e.jobGraph.jobName, state: e.status, startTime: e.startTime, endTime: e.endTime })),
-    jobReachedTerminalState: ({ result }) => this.complete(result as JobResult),
+    requestJobDetails: ({ jobId }) => {
+      const entry = this.jobs.get(jobId);
+      if (entry === undefined) throw new UnknownJobError(jobId);
+      const plan = jobPlan(entry.jobGraph);
+      if (entry.details !== undefined) return { details: entry.details, plan };
+      if (entry.jobMaster === undefined) throw new Error(`job ${jobId} has no JobMaster`);
+      return this.ctx.ask(entry.jobMaster, { type: 'requestJobDetails' }, this.settings.askTimeoutMs).then((details) => ({ details, plan }));
+    },
+    requestJobMetrics: ({ jobId }) => {
+      const entry = this.jobs.get(jobId);
+      if (entry === undefined) throw new UnknownJobError(jobId);
+      if (entry.result !== undefined || entry.jobMaster === undefined) return [];
+      return this.ctx.ask(entry.jobMaster, { type: 'requestTaskMetrics' }, this.settings.askTimeoutMs);
+    },
+    jobReachedTerminalState: ({ result, details }) => {
+      const entry = this.jobs.get(result.jobId);
+      if (entry !== undefined) entry.details = details;
+      this.complete(result as JobResult);
+    },
   };
 
   /** A failing JobMaster fails its job, never the Dispatcher. */

@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { JobDetailsSchema, VertexTaskMetricsSchema } from '../jobmaster/protocol.js';
 import { defineProtocol } from '../system/protocol.js';
 import { ArtifactSchema, JobGraphSchema, JobResultSchema, JobStatusSchema } from '../task/schemas.js';
 
@@ -8,6 +9,11 @@ export const DispatcherProtocol = defineProtocol('dispatcher', {
   submitJob: { request: Type.Object({ jobGraph: JobGraphSchema, artifact: ArtifactSchema }), reply: Type.Object({ jobId: Type.String() }) },
   /** Replies with the job's result once it has reached a terminal state (ask with a long timeout). */
   requestJobResult: { request: Type.Object({ jobId: Type.String() }), reply: JobResultSchema },
+  /**
+   * Replies at once with the job's result if it has reached a terminal state, else null (for
+   * polling, e.g. `GET /jobs/:jobid/execution-result`). Fails with UnknownJobError.
+   */
+  jobResult: { request: Type.Object({ jobId: Type.String() }), reply: Type.Union([JobResultSchema, Type.Null()]) },
   /** Cancels a running job. Fails with UnknownJobError for an unknown id. */
   cancelJob: { request: Type.Object({ jobId: Type.String() }), reply: Type.Null() },
   /** Every job this dispatcher knows, running or ended. */
@@ -17,7 +23,11 @@ export const DispatcherProtocol = defineProtocol('dispatcher', {
       Type.Object({ jid: Type.String(), name: Type.String(), state: JobStatusSchema, startTime: Type.Number(), endTime: Type.Number() }),
     ),
   },
+  /** The job's details (REST `/jobs/:jobid`) and its plan. Fails with UnknownJobError. */
+  requestJobDetails: { request: Type.Object({ jobId: Type.String() }), reply: Type.Object({ details: JobDetailsSchema, plan: Type.Unknown() }) },
+  /** The latest metrics of the job's running tasks (empty once it ended). Fails with UnknownJobError. */
+  requestJobMetrics: { request: Type.Object({ jobId: Type.String() }), reply: Type.Array(VertexTaskMetricsSchema) },
   /** From a JobMaster: its job ended (tell). */
-  jobReachedTerminalState: { request: Type.Object({ result: JobResultSchema }) },
+  jobReachedTerminalState: { request: Type.Object({ result: JobResultSchema, details: JobDetailsSchema }) },
 });
 export type DispatcherSpec = typeof DispatcherProtocol.spec;

@@ -1,8 +1,70 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { defineProtocol } from '../system/protocol.js';
 import { ExecutionStateSchema, JobStatusSchema, WireErrorSchema } from '../task/schemas.js';
 
-/** The JobMaster of one job: its execution graph, scheduling and source coordinators. */
+/** One entry of a job's exception history (REST `/jobs/:jobid/exceptions`). */
+export const ExceptionEntrySchema = Type.Object({
+  exceptionName: Type.String(),
+  message: Type.String(),
+  stacktrace: Type.String(),
+  timestamp: Type.Number(),
+  taskName: Type.Optional(Type.String()),
+  /** The TaskManager the failing task ran on. */
+  taskManagerId: Type.Optional(Type.String()),
+});
+
+/** The job as the REST API shows it: status with timestamps, tasks, restarts and failures. */
+export const JobDetailsSchema = Type.Object({
+  jobId: Type.String(),
+  name: Type.String(),
+  status: JobStatusSchema,
+  startTime: Type.Number(),
+  /** -1 while the job has not ended. */
+  endTime: Type.Number(),
+  /** When the job entered each status it went through (ms since the epoch). */
+  timestamps: Type.Record(Type.String(), Type.Number()),
+  restarts: Type.Integer(),
+  restartStrategy: Type.String(),
+  vertices: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      name: Type.String(),
+      parallelism: Type.Integer(),
+      maxParallelism: Type.Integer(),
+      subtasks: Type.Array(
+        Type.Object({
+          subtask: Type.Integer(),
+          status: ExecutionStateSchema,
+          attempt: Type.Integer(),
+          taskManagerId: Type.String(),
+          taskExecutor: Type.String(),
+          startTime: Type.Number(),
+          endTime: Type.Number(),
+        }),
+      ),
+    }),
+  ),
+  exceptions: Type.Array(ExceptionEntrySchema),
+});
+export type JobDetails = Static<typeof JobDetailsSchema>;
+
+/** One running task's latest metrics, placed in the job by vertex and subtask. */
+export const VertexTaskMetricsSchema = Type.Object({
+  vertexId: Type.String(),
+  subtask: Type.Integer(),
+  taskManagerId: Type.String(),
+  numRecordsIn: Type.Number(),
+  numRecordsOut: Type.Number(),
+  backPressuredTimeMsPerSecond: Type.Number(),
+  idleTimeMsPerSecond: Type.Number(),
+  busyTimeMsPerSecond: Type.Number(),
+});
+export type VertexTaskMetrics = Static<typeof VertexTaskMetricsSchema>;
+
+/**
+ * The JobMaster of one job: its execution graph, scheduling, restarts and source coordinators.
+ * Fenced by its leader session (tasks report under it); the Dispatcher's queries are not.
+ */
 export const JobMasterProtocol = defineProtocol('jobmaster', {
   /** A task's new execution state, from its TaskExecutor (tell). */
   updateTaskExecutionState: {
@@ -19,7 +81,11 @@ export const JobMasterProtocol = defineProtocol('jobmaster', {
   /** A source reader's event for its enumerator (tell). */
   sourceEvent: { request: Type.Object({ executionId: Type.String(), event: Type.Unknown() }) },
   /** Cancels the job; replies once cancelling has begun. */
-  cancel: { request: Type.Object({}), reply: Type.Null() },
+  cancel: { request: Type.Object({}), reply: Type.Null(), unfenced: true },
+  /** The job's details for the REST API. */
+  requestJobDetails: { request: Type.Object({}), reply: JobDetailsSchema, unfenced: true },
+  /** The latest metrics of the job's running tasks, gathered from their TaskExecutors. */
+  requestTaskMetrics: { request: Type.Object({}), reply: Type.Array(VertexTaskMetricsSchema), unfenced: true },
   /** The job's status and per-vertex task states. */
   requestJobStatus: {
     request: Type.Object({}),
@@ -27,6 +93,7 @@ export const JobMasterProtocol = defineProtocol('jobmaster', {
       status: JobStatusSchema,
       vertices: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), parallelism: Type.Integer(), states: Type.Array(ExecutionStateSchema) })),
     }),
+    unfenced: true,
   },
 });
 export type JobMasterSpec = typeof JobMasterProtocol.spec;

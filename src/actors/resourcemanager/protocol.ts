@@ -9,13 +9,26 @@ export const SlotSchema = Type.Object({
   allocationId: Type.String(),
 });
 
-/** The ResourceManager: TaskManager registration and the cluster's slot table. */
+/**
+ * The ResourceManager: TaskManager registration and the cluster's slot table. Fenced by its
+ * leader session: slot requests carry the token (read-only queries and registration excepted).
+ */
 export const ResourceManagerProtocol = defineProtocol('resourcemanager', {
-  /** A TaskExecutor offers its slots. Replies when registered; a repeated registration replaces the old one. */
+  /**
+   * A TaskExecutor offers its slots. Replies when registered, with the leader session it is now
+   * registered under; a repeated registration replaces the old one. Not fenced: this is how a
+   * TaskExecutor learns the session (standalone, only the address is known beforehand).
+   */
   registerTaskExecutor: {
     request: Type.Object({ resourceId: Type.String(), taskExecutor: Type.String(), slots: Type.Integer({ minimum: 1 }) }),
-    reply: Type.Object({ registered: Type.Boolean() }),
+    reply: Type.Object({ registered: Type.Boolean(), resourceManagerId: Type.String() }),
+    unfenced: true,
   },
+  /**
+   * A JobMaster lost its heartbeat with this TaskExecutor: its slots are not offered again until
+   * it registers anew (tell).
+   */
+  disconnectTaskExecutor: { request: Type.Object({ resourceId: Type.String(), reason: Type.String() }) },
   /**
    * A JobMaster asks for `count` slots for its job. Replies once they are allocated; fails
    * with NotEnoughSlotsError after `timeoutMs` if the cluster never has enough free slots.
@@ -30,13 +43,23 @@ export const ResourceManagerProtocol = defineProtocol('resourcemanager', {
   listTaskManagers: {
     request: Type.Object({}),
     reply: Type.Array(
-      Type.Object({ resourceId: Type.String(), taskExecutor: Type.String(), slots: Type.Integer(), freeSlots: Type.Integer(), registeredAt: Type.Number() }),
+      Type.Object({
+        resourceId: Type.String(),
+        taskExecutor: Type.String(),
+        slots: Type.Integer(),
+        freeSlots: Type.Integer(),
+        registeredAt: Type.Number(),
+        lastHeartbeat: Type.Number(),
+        allocated: Type.Array(Type.Object({ jobId: Type.String(), slot: Type.Integer() })),
+      }),
     ),
+    unfenced: true,
   },
   /** Counts for the cluster overview. */
   overview: {
     request: Type.Object({}),
     reply: Type.Object({ taskManagers: Type.Integer(), slotsTotal: Type.Integer(), slotsFree: Type.Integer() }),
+    unfenced: true,
   },
 });
 export type ResourceManagerSpec = typeof ResourceManagerProtocol.spec;

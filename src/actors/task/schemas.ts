@@ -44,11 +44,39 @@ export const JobGraphSchema = Type.Object({
     maxParallelism: Type.Integer({ minimum: 1 }),
     parallelism: Type.Integer({ minimum: 1 }),
     autoWatermarkIntervalMs: Type.Number({ minimum: 0 }),
+    restartStrategy: Type.Union([
+      Type.Object({ type: Type.Literal('none') }),
+      Type.Object({ type: Type.Literal('fixed-delay'), attempts: Type.Integer({ minimum: 0 }), delayMs: Type.Number({ minimum: 0 }) }),
+      Type.Object({
+        type: Type.Literal('exponential-delay'),
+        initialBackoffMs: Type.Number({ minimum: 0 }),
+        maxBackoffMs: Type.Number({ minimum: 0 }),
+        multiplier: Type.Number({ minimum: 1 }),
+        resetBackoffThresholdMs: Type.Number({ minimum: 0 }),
+        jitterFactor: Type.Number({ minimum: 0, maximum: 1 }),
+        attemptsBeforeReset: Type.Integer({ minimum: 1 }),
+      }),
+      Type.Object({
+        type: Type.Literal('failure-rate'),
+        maxFailuresPerInterval: Type.Integer({ minimum: 1 }),
+        intervalMs: Type.Number({ minimum: 0 }),
+        delayMs: Type.Number({ minimum: 0 }),
+      }),
+    ]),
   }),
   fingerprint: Type.String(),
 });
 
-export const ArtifactSchema = Type.Object({ modulePath: Type.Optional(Type.String()), args: Type.Array(Type.String()) });
+export const ArtifactSchema = Type.Object({
+  modulePath: Type.Optional(Type.String()),
+  args: Type.Array(Type.String()),
+  /** A bundle on the JobManager's blob server (actor path `server`), by SHA-256 `key`. */
+  blob: Type.Optional(Type.Object({ server: Type.String(), key: Type.String({ pattern: '^[0-9a-f]{64}$' }) })),
+  /** The configuration the job's main ran with on the JobManager (raw values by key). */
+  configuration: Type.Optional(
+    Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean(), Type.Array(Type.Union([Type.String(), Type.Number(), Type.Boolean()]))])),
+  ),
+});
 
 const Location = Type.Object({ taskManager: Type.String(), slot: Type.Integer({ minimum: 0 }) });
 const Endpoint = Type.Object({ id: Type.String(), peer: Location });
@@ -63,6 +91,7 @@ export const DeploymentSchema = Type.Object({
   executionId: Type.String(),
   inputs: Type.Array(Type.Object({ edgeId: Type.String(), input: Type.Integer({ minimum: 0, maximum: 1 }), channels: Type.Array(Endpoint) })),
   outputs: Type.Array(Type.Object({ edgeId: Type.String(), channels: Type.Array(Endpoint) })),
+  dataEndpoints: Type.Optional(Type.Array(Type.Object({ taskManager: Type.String(), slot: Type.Integer({ minimum: 0 }), endpoint: Type.String() }))),
 });
 
 export const WireErrorSchema = Type.Object({
