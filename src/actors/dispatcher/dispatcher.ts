@@ -69,7 +69,7 @@ export class Dispatcher extends Actor<Spec> {
     submitJob: ({ jobGraph, artifact }) => {
       const job = jobGraph as JobGraph;
       if (this.jobs.has(job.jobId)) throw new DuplicateJobError(job.jobId);
-      const entry: JobEntry = { jobGraph: job, startTime: Date.now(), status: 'RUNNING', endTime: -1, result: undefined, details: undefined, jobMaster: undefined, waiters: [] };
+      const entry: JobEntry = { jobGraph: job, startTime: Date.now(), status: 'INITIALIZING', endTime: -1, result: undefined, details: undefined, jobMaster: undefined, waiters: [] };
       this.jobs.set(job.jobId, entry);
       const settings: JobMasterSettings = { ...this.settings, dispatcher: this.ctx.self.withFencingToken(this.ctx.fencingToken) };
       const graph = this.settings.livePlan(job.jobId);
@@ -112,6 +112,10 @@ export class Dispatcher extends Actor<Spec> {
       if (entry === undefined) throw new UnknownJobError(jobId);
       if (entry.result !== undefined || entry.jobMaster === undefined) return [];
       return this.ctx.ask(entry.jobMaster, { type: 'requestTaskMetrics' }, this.settings.askTimeoutMs);
+    },
+    jobStatusChanged: ({ jobId, status }) => {
+      const entry = this.jobs.get(jobId);
+      if (entry !== undefined && entry.result === undefined) entry.status = status;
     },
     jobReachedTerminalState: ({ result, details }) => {
       const entry = this.jobs.get(result.jobId);

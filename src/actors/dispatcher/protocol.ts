@@ -29,5 +29,7 @@ export const DispatcherProtocol = defineProtocol('dispatcher', {
   requestJobMetrics: { request: Type.Object({ jobId: Type.String() }), reply: Type.Array(VertexTaskMetricsSchema) },
   /** From a JobMaster: its job ended (tell). */
   jobReachedTerminalState: { request: Type.Object({ result: JobResultSchema, details: JobDetailsSchema }) },
+  /** From a JobMaster: its job went RUNNING, RESTARTING, FAILING, ... (tell; the job list shows it). */
+  jobStatusChanged: { request: Type.Object({ jobId: Type.String(), status: JobStatusSchema }) },
 });
 export type DispatcherSpec = typeof DispatcherProtocol.spec;

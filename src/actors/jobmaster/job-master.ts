@@ -375,6 +375,10 @@ export class JobMaster extends Actor<Spec> {
   private setStatus(status: JobStatus): void {
     this.status = status;
     this.timestamps[status] = Date.now();
+    // Terminal states reach the Dispatcher with the result (jobReachedTerminalState).
+    if (status !== 'FINISHED' && status !== 'FAILED' && status !== 'CANCELED') {
+      this.ctx.tell(this.settings.dispatcher, { type: 'jobStatusChanged', jobId: this.job.jobId, status });
+    }
   }
 
   private statesOf(vertex: JobVertex): ExecutionState[] {

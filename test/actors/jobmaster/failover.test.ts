@@ -116,7 +116,7 @@ t.test('a TaskManager that goes silent is detected by heartbeat; the job restart
 
   // A slow source, so the job is still running when its TaskManager goes silent.
   const e = StreamExecutionEnvironment.getExecutionEnvironment(
-    Configuration.fromRecord({ 'restart-strategy.type': 'fixed-delay', 'restart-strategy.fixed-delay.attempts': '3', 'restart-strategy.fixed-delay.delay': '50 ms' }),
+    Configuration.fromRecord({ 'restart-strategy.type': 'fixed-delay', 'restart-strategy.fixed-delay.attempts': '3', 'restart-strategy.fixed-delay.delay': '500 ms' }),
   );
   e.setParallelism(1);
   // Slots run inline, in this thread: the sink keeps each attempt's records in an array here.
@@ -143,6 +143,11 @@ t.test('a TaskManager that goes silent is detected by heartbeat; the job restart
   const silent = running.resourceId === 'tm-0' ? tms[0]! : tms[1]!;
   network.partition(silent.endpoint);
   const lostAt = Date.now();
+  await eventually(async () => {
+    const jobs = await jm.ask(components.dispatcher(), { type: 'listJobs' }, 1000);
+    return jobs.find((j) => j.jid === jobId)?.state === 'RESTARTING' ? true : undefined;
+  }, 5_000, 'the job listed as RESTARTING');
+  t.pass('the job is listed as RESTARTING while it waits for its restart');
 
   const result = (await jm.ask(components.dispatcher(), { type: 'requestJobResult', jobId }, 30_000)) as JobResult;
   t.equal(result.status, 'FINISHED');
