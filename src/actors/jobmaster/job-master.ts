@@ -256,6 +256,8 @@ export class JobMaster extends Actor<Spec> {
       this.setStatus('RUNNING');
       this.requestSlots();
     },
+    acknowledgeCheckpoint: () => {},
+    declineCheckpoint: () => {},
     requestSplit: ({ executionId }) => {
       const execution = this.executions.get(executionId);
       if (execution === undefined) return;

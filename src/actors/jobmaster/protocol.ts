@@ -76,6 +76,20 @@ export const JobMasterProtocol = defineProtocol('jobmaster', {
       metrics: Type.Optional(Type.Object({ numRecordsIn: Type.Number(), numRecordsOut: Type.Number() })),
     }),
   },
+  /** A task's part of a checkpoint is durable (tell). */
+  acknowledgeCheckpoint: {
+    request: Type.Object({
+      executionId: Type.String(),
+      checkpointId: Type.Integer(),
+      file: Type.Union([Type.String(), Type.Null()]),
+      bytes: Type.Number(),
+      alignmentMs: Type.Number(),
+      syncMs: Type.Number(),
+      asyncMs: Type.Number(),
+    }),
+  },
+  /** A task cannot take part in a checkpoint; it is aborted (tell). */
+  declineCheckpoint: { request: Type.Object({ executionId: Type.String(), checkpointId: Type.Integer(), reason: Type.String() }) },
   /** A source reader asks its enumerator for a split (tell). */
   requestSplit: { request: Type.Object({ executionId: Type.String() }) },
   /** A source reader's event for its enumerator (tell). */

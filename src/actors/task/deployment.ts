@@ -41,6 +41,43 @@ export interface TaskDeployment {
   readonly outputs: Array<{ readonly edgeId: string; readonly channels: ChannelEndpoint[] }>;
   /** The data endpoints of the channels' peers on other TaskManagers; absent when there are none. */
   readonly dataEndpoints?: DataEndpoint[];
+  /** The checkpoint this attempt starts from; absent: from empty state. */
+  readonly restore?: TaskRestore;
+}
+
+/** Where a task's state comes from when its job restarts from a checkpoint (or savepoint). */
+export interface TaskRestore {
+  readonly checkpointId: number;
+  /**
+   * The state files the subtasks of this task's vertex wrote for that checkpoint, one per
+   * subtask of the parallelism it had then (index = that subtask), null for a subtask that
+   * had no state. With the same parallelism a task reads its own; otherwise it picks its key
+   * groups out of all of them and takes its share of the operator state.
+   */
+  readonly files: Array<string | null>;
+}
+
+/** A checkpoint or savepoint as a task sees it when it is triggered or a barrier arrives. */
+export interface CheckpointBarrierInfo {
+  readonly checkpointId: number;
+  readonly timestamp: number;
+  readonly kind: 'CHECKPOINT' | 'SAVEPOINT';
+  /** The folder the task writes its state file into (`<dir>/<job-id>/chk-<n>` or the savepoint's). */
+  readonly targetDir: string;
+  /** W3C trace context of the checkpoint's trace; empty until tracing is on. */
+  readonly traceContext: string;
+}
+
+/** What a task reports once its part of a checkpoint is durable. */
+export interface CheckpointAck {
+  readonly checkpointId: number;
+  /** The task's state file, or null when none of its operators has state. */
+  readonly file: string | null;
+  readonly bytes: number;
+  /** First to last barrier at this task (0 for a source). */
+  readonly alignmentMs: number;
+  readonly syncMs: number;
+  readonly asyncMs: number;
 }
 
 /** How a slot worker obtains the job's operators. */
@@ -72,6 +109,12 @@ export type ToWorker =
   | { readonly type: 'noMoreSplits'; readonly executionId: string }
   | { readonly type: 'sourceEvent'; readonly executionId: string; readonly event: unknown }
   | { readonly type: 'endJob'; readonly jobId: string }
+  /** To a source task (no inputs): snapshot now and send the barrier downstream. */
+  | { readonly type: 'triggerCheckpoint'; readonly executionId: string; readonly barrier: CheckpointBarrierInfo }
+  /** The checkpoint is complete everywhere: two-phase-commit sinks commit what it covers. */
+  | { readonly type: 'notifyCheckpointComplete'; readonly executionId: string; readonly checkpointId: number }
+  /** The checkpoint was given up: drop what was prepared for it. */
+  | { readonly type: 'notifyCheckpointAborted'; readonly executionId: string; readonly checkpointId: number }
   /** The worker is about to stop: close its sockets and exit the thread. */
   | { readonly type: 'shutdown' };
 
@@ -91,7 +134,11 @@ export type FromWorker =
   | { readonly type: 'splitRequest'; readonly executionId: string }
   | { readonly type: 'sourceEvent'; readonly executionId: string; readonly event: unknown }
   /** A running task's counters and busy/idle/back-pressured time, about once a second. */
-  | ({ readonly type: 'metrics' } & TaskMetrics);
+  | ({ readonly type: 'metrics' } & TaskMetrics)
+  /** The task's part of a checkpoint is durable. */
+  | ({ readonly type: 'acknowledgeCheckpoint'; readonly executionId: string } & CheckpointAck)
+  /** The task cannot take part in the checkpoint (e.g. a snapshot failed): the checkpoint is aborted. */
+  | { readonly type: 'declineCheckpoint'; readonly executionId: string; readonly checkpointId: number; readonly reason: string };
 
 /**
  * A task's metrics as Flink defines them: records in and out so far, and over the last

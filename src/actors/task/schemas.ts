@@ -92,6 +92,7 @@ export const DeploymentSchema = Type.Object({
   inputs: Type.Array(Type.Object({ edgeId: Type.String(), input: Type.Integer({ minimum: 0, maximum: 1 }), channels: Type.Array(Endpoint) })),
   outputs: Type.Array(Type.Object({ edgeId: Type.String(), channels: Type.Array(Endpoint) })),
   dataEndpoints: Type.Optional(Type.Array(Type.Object({ taskManager: Type.String(), slot: Type.Integer({ minimum: 0 }), endpoint: Type.String() }))),
+  restore: Type.Optional(Type.Object({ checkpointId: Type.Integer({ minimum: 0 }), files: Type.Array(Type.Union([Type.String(), Type.Null()])) })),
 });
 
 export const WireErrorSchema = Type.Object({
@@ -115,3 +116,12 @@ export const JobResultSchema = Type.Object({
 export type JobResult = Static<typeof JobResultSchema>;
 
 export const ExecutionStateSchema = literals(['CREATED', 'SCHEDULED', 'DEPLOYING', 'INITIALIZING', 'RUNNING', 'FINISHED', 'CANCELING', 'CANCELED', 'FAILED']);
+
+/** A checkpoint barrier's description (CheckpointBarrierInfo in deployment.ts). */
+export const CheckpointBarrierSchema = Type.Object({
+  checkpointId: Type.Integer({ minimum: 1 }),
+  timestamp: Type.Number(),
+  kind: Type.Union([Type.Literal('CHECKPOINT'), Type.Literal('SAVEPOINT')]),
+  targetDir: Type.String(),
+  traceContext: Type.String(),
+});

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { defineProtocol } from '../system/protocol.js';
-import { ArtifactSchema, DeploymentSchema, JobGraphSchema } from '../task/schemas.js';
+import { ArtifactSchema, CheckpointBarrierSchema, DeploymentSchema, JobGraphSchema } from '../task/schemas.js';
 
 /** One task's metrics, as a slot worker reports them (see TaskMetrics in task/deployment.ts). */
 export const TaskMetricsSchema = Type.Object({
@@ -66,5 +66,9 @@ export const TaskProtocol = defineProtocol('task', {
   addSplits: { request: Type.Object({ splits: Type.Array(Type.Unknown()) }) },
   noMoreSplits: { request: Type.Object({}) },
   sourceEvent: { request: Type.Object({ event: Type.Unknown() }) },
+  /** To a source task: snapshot now and send the barrier downstream. */
+  triggerCheckpoint: { request: Type.Object({ barrier: CheckpointBarrierSchema }) },
+  notifyCheckpointComplete: { request: Type.Object({ checkpointId: Type.Integer() }) },
+  notifyCheckpointAborted: { request: Type.Object({ checkpointId: Type.Integer() }) },
 });
 export type TaskSpec = typeof TaskProtocol.spec;

@@ -17,5 +17,8 @@ export class TaskActor extends Actor<TaskSpec> {
     addSplits: ({ splits }) => this.slot.post({ type: 'addSplits', executionId: this.executionId, splits }),
     noMoreSplits: () => this.slot.post({ type: 'noMoreSplits', executionId: this.executionId }),
     sourceEvent: ({ event }) => this.slot.post({ type: 'sourceEvent', executionId: this.executionId, event }),
+    triggerCheckpoint: ({ barrier }) => this.slot.post({ type: 'triggerCheckpoint', executionId: this.executionId, barrier }),
+    notifyCheckpointComplete: ({ checkpointId }) => this.slot.post({ type: 'notifyCheckpointComplete', executionId: this.executionId, checkpointId }),
+    notifyCheckpointAborted: ({ checkpointId }) => this.slot.post({ type: 'notifyCheckpointAborted', executionId: this.executionId, checkpointId }),
   };
 }

@@ -317,6 +317,16 @@ export class TaskExecutor extends Actor<Spec> {
       case 'splitRequest':
         this.ctx.tell(job.jobMaster, { type: 'requestSplit', executionId: report.executionId });
         break;
+      case 'acknowledgeCheckpoint': {
+        const { type: _t, ...ack } = report;
+        this.ctx.tell(job.jobMaster, { type: 'acknowledgeCheckpoint', ...ack });
+        break;
+      }
+      case 'declineCheckpoint': {
+        const { type: _t, ...decline } = report;
+        this.ctx.tell(job.jobMaster, { type: 'declineCheckpoint', ...decline });
+        break;
+      }
       case 'metrics': {
         const { type: _t, ...metrics } = report;
         if (job.tasks.has(report.executionId)) job.metrics.set(report.executionId, metrics);
