@@ -3,7 +3,7 @@
  * forwards to the operator's output with the current record's timestamp (one object per
  * operator, reused for every record).
  */
-import { richOf, type Collector, type OpenContext, type RuntimeContext } from '../api/functions.js';
+import { richOf, type CheckpointListener, type Collector, type OpenContext, type RuntimeContext } from '../api/functions.js';
 import type { AggregatingStateDescriptor, HeapKeyedStateBackend, ListStateDescriptor, MapStateDescriptor, ReducingStateDescriptor, ValueStateDescriptor } from '../state/index.js';
 import type { Input, OperatorSetup, Output, StreamOperator } from './operator.js';
 
@@ -47,6 +47,17 @@ export async function openFunctions(functions: readonly unknown[], context: Runt
     if (rich === undefined) continue;
     rich.setRuntimeContext(context);
     await rich.open({} as OpenContext);
+  }
+}
+
+/**
+ * Tells the user functions among `functions` that implement Flink's CheckpointListener
+ * (a `notifyCheckpointComplete(checkpointId)` method) that a checkpoint completed.
+ */
+export async function notifyFunctions(functions: readonly unknown[], checkpointId: number): Promise<void> {
+  for (const f of functions) {
+    const listener = f as Partial<CheckpointListener> | null;
+    if (typeof f === 'object' && listener !== null && typeof listener.notifyCheckpointComplete === 'function') await listener.notifyCheckpointComplete(checkpointId);
   }
 }
 

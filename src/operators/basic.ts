@@ -3,9 +3,9 @@
  * functions after keyBy), and process on a non-keyed stream.
  */
 import { asFilter, asFlatMap, asMap, richOf, type FilterFunction, type FlatMapFunction, type MapFunction, type ProcessContext, type ProcessFunction, type TimerService } from '../api/functions.js';
-import { closeFunctions, OneInputOperator, openFunctions, runtimeContextOf, TimestampedCollector } from './base.js';
+import { closeFunctions, notifyFunctions, OneInputOperator, openFunctions, runtimeContextOf, TimestampedCollector } from './base.js';
 import { KeyedSupport } from './keyed-support.js';
-import type { OperatorSetup } from './operator.js';
+import type { OperatorSetup, OperatorSnapshot, RestoredOperatorState } from './operator.js';
 
 /**
  * A map, flatMap or filter right after keyBy is keyed, as in Flink: a rich function there may
@@ -48,6 +48,19 @@ abstract class UserFunctionOperator extends OneInputOperator {
     this.scope = KeyedScope.of(setup, this.user);
     await openFunctions([this.user], runtimeContextOf(setup, this.scope?.support.backend));
   }
+  /** Keyed state of a rich function after keyBy; nothing otherwise. */
+  snapshotState(): OperatorSnapshot | undefined {
+    return this.scope?.support.snapshot();
+  }
+
+  initializeState(restored: RestoredOperatorState): void {
+    this.scope?.support.restore(restored);
+  }
+
+  notifyCheckpointComplete(checkpointId: number): Promise<void> {
+    return notifyFunctions([this.user], checkpointId);
+  }
+
   override close(): Promise<void> {
     this.scope?.support.dispose();
     return closeFunctions([this.user]);
@@ -146,6 +159,9 @@ export class ProcessOperator extends OneInputOperator {
   override processWatermark(watermark: number): void {
     this.watermark = watermark;
     this.output.emitWatermark(watermark);
+  }
+  notifyCheckpointComplete(checkpointId: number): Promise<void> {
+    return notifyFunctions([this.fn], checkpointId);
   }
   override close(): Promise<void> {
     return closeFunctions([this.fn]);

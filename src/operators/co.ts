@@ -24,7 +24,7 @@ import { OperatorStateBackend, type MapState, type MapStateDescriptor, type Valu
 import { closeFunctions, openFunctions, runtimeContextOf, TimestampedCollector } from './base.js';
 import { nonKeyedTimerService } from './basic.js';
 import { KeyedSupport } from './keyed-support.js';
-import type { Input, OperatorSetup, Output, StreamOperator } from './operator.js';
+import type { Input, OperatorSetup, OperatorSnapshot, Output, RestoredOperatorState, StreamOperator } from './operator.js';
 
 abstract class TwoInputOperator implements StreamOperator {
   readonly inputs: readonly Input[];
@@ -178,6 +178,12 @@ abstract class KeyedTwoInputOperator extends TwoInputOperator {
     if (selector !== undefined) this.keyed.backend.setCurrentKey(selector(value));
   }
   protected abstract fire(timestamp: number): void;
+  snapshotState(): OperatorSnapshot | undefined {
+    return this.keyed.snapshot();
+  }
+  initializeState(restored: RestoredOperatorState): void {
+    this.keyed.restore(restored);
+  }
   override finish(): void {
     this.keyed.endOfInput();
   }
@@ -235,6 +241,8 @@ function readOnlyStates(states: <K, V>(descriptor: MapStateDescriptor<K, V>) => 
 export class CoBroadcastWithNonKeyedOperator extends TwoInputOperator {
   private readCtx!: BroadcastReadOnlyContext;
   private writeCtx!: BroadcastContext;
+  /** The broadcast state is operator state, the same on every subtask. */
+  private readonly operatorState = new OperatorStateBackend();
   constructor(
     private readonly fn: BroadcastProcessFunction<unknown, unknown, unknown>,
     private readonly descriptors: readonly MapStateDescriptor<unknown, unknown>[],
@@ -242,11 +250,17 @@ export class CoBroadcastWithNonKeyedOperator extends TwoInputOperator {
     super([fn]);
   }
   protected override setUp(setup: OperatorSetup): void {
-    const state = broadcastStates(this.descriptors, new OperatorStateBackend());
+    const state = broadcastStates(this.descriptors, this.operatorState);
     const timers = nonKeyedTimerService(setup, () => this.currentWatermark());
     const base = processContext(this.collector, this.output, () => timers);
     this.readCtx = { ...base, getBroadcastState: readOnlyStates(state) };
     this.writeCtx = { ...base, getBroadcastState: state };
+  }
+  snapshotState(): OperatorSnapshot {
+    return { operator: this.operatorState.snapshot() };
+  }
+  initializeState(restored: RestoredOperatorState): void {
+    this.operatorState.restore(restored.operator);
   }
   protected element1(value: unknown): void {
     this.fn.processElement(value, this.readCtx, this.collector);
@@ -259,6 +273,8 @@ export class CoBroadcastWithNonKeyedOperator extends TwoInputOperator {
 export class CoBroadcastWithKeyedOperator extends KeyedTwoInputOperator {
   private readCtx!: KeyedReadOnlyContext<unknown>;
   private writeCtx!: KeyedBroadcastContext;
+  /** The broadcast state is operator state, the same on every subtask. */
+  private readonly operatorState = new OperatorStateBackend();
   constructor(
     private readonly fn: KeyedBroadcastProcessFunction<unknown, unknown, unknown, unknown>,
     private readonly descriptors: readonly MapStateDescriptor<unknown, unknown>[],
@@ -267,7 +283,7 @@ export class CoBroadcastWithKeyedOperator extends KeyedTwoInputOperator {
   }
   protected override setUp(setup: OperatorSetup): void {
     super.setUp(setup);
-    const state = broadcastStates(this.descriptors, new OperatorStateBackend());
+    const state = broadcastStates(this.descriptors, this.operatorState);
     const backend = this.keyed.backend;
     this.readCtx = { ...this.keyedCtx, getBroadcastState: readOnlyStates(state) };
     this.writeCtx = {
@@ -281,6 +297,13 @@ export class CoBroadcastWithKeyedOperator extends KeyedTwoInputOperator {
         }
       },
     };
+  }
+  override snapshotState(): OperatorSnapshot {
+    return { ...super.snapshotState(), operator: this.operatorState.snapshot() };
+  }
+  override initializeState(restored: RestoredOperatorState): void {
+    super.initializeState(restored);
+    this.operatorState.restore(restored.operator);
   }
   protected element1(value: unknown): void {
     this.setKey(0, value);

@@ -6,7 +6,7 @@
 import type { TimeDomain, TimerService } from '../api/functions.js';
 import type { Cancellable } from '../actors/system/clock.js';
 import { computeKeyGroupRangeForOperatorIndex, HeapKeyedStateBackend, type InternalTimerService } from '../state/index.js';
-import type { OperatorSetup } from './operator.js';
+import type { OperatorSetup, OperatorSnapshot, RestoredOperatorState } from './operator.js';
 
 export type OnTimer = (timestamp: number, key: unknown, namespace: unknown, domain: TimeDomain) => void;
 
@@ -50,6 +50,17 @@ export class KeyedSupport {
   /** Fires the event-time timers the watermark has passed. */
   advanceWatermark(watermark: number): void {
     this.timers.advanceWatermark(watermark, this.onTimer);
+  }
+
+  /** The keyed state and timers, copied (the operator's part of a checkpoint). */
+  snapshot(): OperatorSnapshot {
+    return { keyed: this.backend.snapshot() };
+  }
+
+  /** Loads this subtask's key groups, and wakes up for the restored processing-time timers. */
+  restore(restored: RestoredOperatorState): void {
+    this.backend.restore(restored.keyed);
+    if (this.setup.runtimeMode === 'STREAMING') this.scheduleWakeup();
   }
 
   dispose(): void {

@@ -1,9 +1,9 @@
 /** Operators on keyed streams: process with keyed state and timers, and the running reduce. */
 import type { Collector, KeyedContext, KeyedOnTimerContext, KeyedProcessFunction, ReduceFunction, TimeDomain } from '../api/functions.js';
 import { ValueStateDescriptor, type ValueState } from '../state/index.js';
-import { closeFunctions, OneInputOperator, openFunctions, runtimeContextOf, TimestampedCollector } from './base.js';
+import { closeFunctions, notifyFunctions, OneInputOperator, openFunctions, runtimeContextOf, TimestampedCollector } from './base.js';
 import { KeyedSupport } from './keyed-support.js';
-import type { OperatorSetup } from './operator.js';
+import type { OperatorSetup, OperatorSnapshot, RestoredOperatorState } from './operator.js';
 
 export class KeyedProcessOperator extends OneInputOperator {
   private keyed!: KeyedSupport;
@@ -44,6 +44,14 @@ export class KeyedProcessOperator extends OneInputOperator {
     this.output.emitWatermark(watermark);
   }
 
+  snapshotState(): OperatorSnapshot {
+    return this.keyed.snapshot();
+  }
+
+  initializeState(restored: RestoredOperatorState): void {
+    this.keyed.restore(restored);
+  }
+
   override finish(): void {
     this.keyed.endOfInput();
   }
@@ -53,6 +61,10 @@ export class KeyedProcessOperator extends OneInputOperator {
     this.domain = domain;
     this.collector.timestamp = domain === 'EVENT_TIME' ? timestamp : undefined;
     this.fn.onTimer(timestamp, this.timerCtx, this.collector as Collector<unknown>);
+  }
+
+  notifyCheckpointComplete(checkpointId: number): Promise<void> {
+    return notifyFunctions([this.fn], checkpointId);
   }
 
   override async close(): Promise<void> {
@@ -93,6 +105,14 @@ export class StreamGroupedReduce extends OneInputOperator {
     const next = current === undefined ? value : this.reduce(current, value);
     this.state.update(next);
     if (!this.finalOnly) this.output.collect(next, timestamp);
+  }
+
+  snapshotState(): OperatorSnapshot {
+    return this.keyed.snapshot();
+  }
+
+  initializeState(restored: RestoredOperatorState): void {
+    this.keyed.restore(restored);
   }
 
   override finish(): void {

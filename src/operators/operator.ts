@@ -5,6 +5,7 @@
  * its timestamp as two arguments instead of wrapping them in a record object.
  */
 import type { Cancellable } from '../actors/system/clock.js';
+import type { KeyedStateSnapshot, OperatorStateSnapshot } from '../state/index.js';
 
 /** Where an operator emits to: the next operator of its chain and/or outgoing channels. */
 export interface Output {
@@ -59,6 +60,31 @@ export interface OperatorSetup {
   readonly autoWatermarkIntervalMs: number;
 }
 
+/**
+ * One operator's part of a checkpoint, plain data (it is CBOR-encoded into the task's state
+ * file). Each part is redistributed its own way on restore: keyed state by key group, operator
+ * state by its mode, source splits and sink committables round-robin.
+ */
+export interface OperatorSnapshot {
+  readonly keyed?: KeyedStateSnapshot;
+  readonly operator?: OperatorStateSnapshot;
+  /** A source reader's splits with their positions. */
+  readonly splits?: readonly unknown[];
+  /** A two-phase-commit sink's committables not yet committed. */
+  readonly committables?: readonly unknown[];
+}
+
+/** What an operator gets back on restore: this subtask's share of its snapshots. */
+export interface RestoredOperatorState {
+  readonly checkpointId: number;
+  /** The keyed snapshots of every old subtask read; the backend keeps its own key groups. */
+  readonly keyed: readonly KeyedStateSnapshot[];
+  /** This subtask's operator state after redistribution. */
+  readonly operator: OperatorStateSnapshot | undefined;
+  readonly splits: readonly unknown[];
+  readonly committables: readonly unknown[];
+}
+
 export interface StreamOperator {
   /** Inputs in order: one for a one-input operator, two for a two-input one, none for a source. */
   readonly inputs: readonly Input[];
@@ -68,6 +94,21 @@ export interface StreamOperator {
   finish(): void | Promise<void>;
   /** Release resources; runs after finish, and also when the task is cancelled or failed. */
   close(): void | Promise<void>;
+  /**
+   * Called after open and before any record, timer or split when the task restores from a
+   * checkpoint. Operators without state need not have it.
+   */
+  initializeState?(restored: RestoredOperatorState): void | Promise<void>;
+  /**
+   * The synchronous part of a checkpoint, between two records: a copy of the operator's state
+   * that later processing does not change; undefined when it has none. A promise (a sink
+   * flushing before it prepares its commit) pauses the task until it settles.
+   */
+  snapshotState?(checkpointId: number): OperatorSnapshot | undefined | Promise<OperatorSnapshot | undefined>;
+  /** The checkpoint is complete everywhere (two-phase-commit sinks commit). */
+  notifyCheckpointComplete?(checkpointId: number): void | Promise<void>;
+  /** The checkpoint was given up. */
+  notifyCheckpointAborted?(checkpointId: number): void;
 }
 
 export type OperatorFactory = () => StreamOperator;

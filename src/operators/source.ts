@@ -4,7 +4,7 @@
  * arrive from the source's enumerator on the JobManager; split requests go back the same way.
  */
 import type { InputStatus, ReaderOutput, Source, SourceReader, SourceSplit } from '../connectors/index.js';
-import type { Input, OperatorSetup, Output, StreamOperator } from './operator.js';
+import type { Input, OperatorSetup, OperatorSnapshot, Output, RestoredOperatorState, StreamOperator } from './operator.js';
 
 /** How a source task talks to its enumerator (through the task and the JobMaster). */
 export interface SourceCoordinatorLink {
@@ -63,6 +63,20 @@ export class SourceOperator implements StreamOperator, ReaderOutput<unknown> {
 
   handleSourceEvent(event: unknown): void {
     this.reader.handleSourceEvent?.(event);
+  }
+
+  /** The reader's splits with their positions; called between two polls. */
+  snapshotState(checkpointId: number): OperatorSnapshot {
+    return { splits: this.reader.snapshotState(checkpointId) };
+  }
+
+  /** The restored splits go back to the reader before it starts (the task starts it after this). */
+  initializeState(restored: RestoredOperatorState): void {
+    if (restored.splits.length > 0) this.reader.addSplits(restored.splits as SourceSplit[]);
+  }
+
+  notifyCheckpointComplete(checkpointId: number): void {
+    this.reader.notifyCheckpointComplete?.(checkpointId);
   }
 
   finish(): void {}

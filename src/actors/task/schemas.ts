@@ -44,6 +44,16 @@ export const JobGraphSchema = Type.Object({
     maxParallelism: Type.Integer({ minimum: 1 }),
     parallelism: Type.Integer({ minimum: 1 }),
     autoWatermarkIntervalMs: Type.Number({ minimum: 0 }),
+    checkpointing: Type.Object({
+      intervalMs: Type.Number({ minimum: 0 }),
+      mode: Type.Union([Type.Literal('EXACTLY_ONCE'), Type.Literal('AT_LEAST_ONCE')]),
+      timeoutMs: Type.Number({ minimum: 0 }),
+      minPauseMs: Type.Number({ minimum: 0 }),
+      numRetained: Type.Integer({ minimum: 1 }),
+      tolerableFailures: Type.Integer({ minimum: 0 }),
+      dir: Type.Union([Type.String(), Type.Null()]),
+      savepointDir: Type.Union([Type.String(), Type.Null()]),
+    }),
     restartStrategy: Type.Union([
       Type.Object({ type: Type.Literal('none') }),
       Type.Object({ type: Type.Literal('fixed-delay'), attempts: Type.Integer({ minimum: 0 }), delayMs: Type.Number({ minimum: 0 }) }),

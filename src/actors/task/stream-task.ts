@@ -8,7 +8,7 @@
 import type { JobGraph } from '../../api/job-graph.js';
 import type { StreamGraph } from '../../api/stream-graph.js';
 import type { SourceSplit } from '../../connectors/index.js';
-import { InputGate, RecordWriter, type InputChannel, type OutputChannel } from '../../net/channels/index.js';
+import { InputGate, RecordWriter, type BarrierInfo, type InputChannel, type OutputChannel } from '../../net/channels/index.js';
 import type { OperatorSetup, ProcessingTimeService } from '../../operators/operator.js';
 import { createSelector } from '../../operators/partitioners.js';
 import { CollectSinkOperator } from '../../operators/sink.js';
@@ -16,6 +16,8 @@ import { SourceOperator } from '../../operators/source.js';
 import { toWireError, type WireError } from '../system/errors.js';
 import { buildChain, type ChainedOperator } from './chain.js';
 import type { ExecutionState, FromWorker, SlotLocation, TaskDeployment, TaskMetrics } from './deployment.js';
+import { readRestoredState } from './state-files.js';
+import { TaskCheckpoints } from './task-checkpoints.js';
 import { TaskTimer } from './task-timer.js';
 
 /** What a task needs from the worker it runs in. */
@@ -42,6 +44,10 @@ export class StreamTask {
   /** Busy, idle and back-pressured time, switched per step. */
   private readonly timer = new TaskTimer();
   private readonly pendingSplits: Array<() => void> = [];
+  /** While a checkpoint waits for a sink's flush: no records, timers or triggers run. */
+  private paused = false;
+  private readonly deferred: Array<() => void> = [];
+  private readonly checkpoints: TaskCheckpoints;
 
   /**
    * The worker's clock, with every callback (a timer firing) run as part of this task: not
@@ -58,7 +64,21 @@ export class StreamTask {
     private readonly job: JobGraph,
     private readonly graph: StreamGraph,
     private readonly host: TaskHost,
-  ) {}
+  ) {
+    this.checkpoints = new TaskCheckpoints({
+      deployment: this.deployment,
+      chain: () => this.chain,
+      writers: () => this.writers,
+      running: () => this.state === 'RUNNING',
+      report: (message) => this.host.report(message),
+      pause: () => {
+        this.paused = true;
+      },
+      resume: () => this.resume(),
+      fail: (error) => void this.fail(error),
+      now: () => Date.now(),
+    });
+  }
 
   get executionId(): string {
     return this.deployment.executionId;
@@ -70,6 +90,9 @@ export class StreamTask {
       const d = this.deployment;
       const vertex = this.job.vertices.find((v) => v.id === d.vertexId);
       if (vertex === undefined) throw new Error(`vertex ${d.vertexId} is not part of job ${d.jobId}`);
+      // Read before anything starts: a missing or corrupt file fails the task here.
+      const restored = d.restore === undefined ? undefined : await readRestoredState(d.restore, d.subtaskIndex, d.parallelism);
+      if (this.state !== 'INITIALIZING') return;
       const writers = new Map<string, RecordWriter>();
       for (const out of d.outputs) {
         const edge = this.job.edges.find((e) => e.id === out.edgeId)!;
@@ -93,12 +116,18 @@ export class StreamTask {
         this.source = head;
       } else {
         const channels = d.inputs.flatMap((i) => i.channels.map((c) => ({ channel: this.host.inputChannel(this.job, c.id, c.peer), input: i.input })));
-        this.gate = new InputGate(channels, head.inputs.length, () => this.host.schedule(this));
+        this.gate = new InputGate(channels, head.inputs.length, () => this.host.schedule(this), { mode: this.job.settings.checkpointing?.mode ?? 'EXACTLY_ONCE' });
       }
       // Open from the tail, so every operator's downstream is ready before it can emit.
       for (let i = this.chain.length - 1; i >= 0; i--) {
         const c = this.chain[i]!;
         await c.operator.open(this.setup(c));
+      }
+      if (restored !== undefined) {
+        for (const c of this.chain) {
+          const state = restored.get(c.node.operatorId);
+          if (state !== undefined) await c.operator.initializeState?.(state);
+        }
       }
       if (this.state !== 'INITIALIZING') return;
       this.startFlusher();
@@ -140,7 +169,7 @@ export class StreamTask {
 
   /** One step of work; the worker calls it when the task was scheduled. */
   step(): void {
-    if (this.state !== 'RUNNING') return;
+    if (this.state !== 'RUNNING' || this.paused) return;
     try {
       if (!this.outputWritable()) {
         this.timer.enter('backPressured');
@@ -157,6 +186,10 @@ export class StreamTask {
 
   private onProcessingTime(callback: () => void): void {
     if (this.state !== 'RUNNING' && this.state !== 'INITIALIZING') return;
+    if (this.paused) {
+      this.deferred.push(() => this.onProcessingTime(callback));
+      return;
+    }
     try {
       callback();
       if (this.job.settings.bufferTimeoutMs === 0) this.flushOutputs();
@@ -245,6 +278,12 @@ export class StreamTask {
         case 'status':
           head.inputs[event.input]!.processWatermarkStatus?.(event.idle);
           break;
+        case 'barrier':
+          if (this.checkpoints.perform(event.barrier, event.alignmentMs)) return;
+          break;
+        case 'barrier-aborted':
+          this.checkpoints.decline(event.checkpointId, event.reason);
+          break;
         case 'end-of-input':
           head.inputs[event.input]!.endInput();
           if (gate.finished) {
@@ -258,6 +297,48 @@ export class StreamTask {
     }
     if (gate.hasData) this.host.schedule(this);
     else this.timer.enter('idle');
+  }
+
+  /**
+   * A source task's checkpoint: called from the worker's message loop, so between two steps,
+   * never inside a batch.
+   */
+  triggerCheckpoint(barrier: BarrierInfo): void {
+    if (this.paused) {
+      this.deferred.push(() => this.triggerCheckpoint(barrier));
+      return;
+    }
+    if (this.state !== 'RUNNING') {
+      this.checkpoints.decline(barrier.checkpointId, `task ${this.deployment.taskName} is ${this.state}, not RUNNING`);
+      return;
+    }
+    if (this.source === undefined) {
+      this.checkpoints.decline(barrier.checkpointId, `task ${this.deployment.taskName} is not a source task: its checkpoints start with barriers from its inputs`);
+      return;
+    }
+    try {
+      this.checkpoints.perform(barrier, 0);
+      if (this.job.settings.bufferTimeoutMs === 0) this.flushOutputs();
+    } catch (err) {
+      void this.fail(err);
+    }
+  }
+
+  notifyCheckpointComplete(checkpointId: number): void {
+    if (this.state === 'RUNNING') this.checkpoints.notifyComplete(checkpointId);
+  }
+
+  notifyCheckpointAborted(checkpointId: number): void {
+    if (this.state !== 'RUNNING') return;
+    // Channels blocked for it carry on.
+    if (this.gate?.abort(checkpointId) === true) this.host.schedule(this);
+    this.checkpoints.notifyAborted(checkpointId);
+  }
+
+  private resume(): void {
+    this.paused = false;
+    while (!this.paused && this.deferred.length > 0) this.deferred.shift()!();
+    if (!this.paused) this.host.schedule(this);
   }
 
   /** Records in and out so far and where the time went since the previous call. */

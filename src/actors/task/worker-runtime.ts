@@ -126,6 +126,21 @@ export class WorkerRuntime {
       case 'sourceEvent':
         this.tasks.get(message.executionId)?.sourceEvent(message.event);
         break;
+      case 'triggerCheckpoint': {
+        const task = this.tasks.get(message.executionId);
+        if (task !== undefined) task.triggerCheckpoint(message.barrier);
+        else {
+          const reason = `task ${message.executionId} is not running in slot ${this.location.slot}`;
+          this.post({ type: 'declineCheckpoint', executionId: message.executionId, checkpointId: message.barrier.checkpointId, reason });
+        }
+        break;
+      }
+      case 'notifyCheckpointComplete':
+        this.tasks.get(message.executionId)?.notifyCheckpointComplete(message.checkpointId);
+        break;
+      case 'notifyCheckpointAborted':
+        this.tasks.get(message.executionId)?.notifyCheckpointAborted(message.checkpointId);
+        break;
       case 'endJob':
         this.endJob(message.jobId);
         break;

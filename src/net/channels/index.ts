@@ -1,4 +1,4 @@
-export { encodeMessage, decodeMessage, type ChannelMessage, type ChannelEvent, type RecordBatch } from './message.js';
+export { encodeMessage, decodeMessage, type BarrierInfo, type ChannelMessage, type ChannelEvent, type RecordBatch } from './message.js';
 export { LocalChannel, CreditedSender, ReceiverQueue, INITIAL_CREDITS, type ChannelLink, type InputChannel, type OutputChannel } from './channel.js';
 export { PortLink } from './port-link.js';
 export { RecordWriter, BATCH_SIZE } from './record-writer.js';

@@ -1,6 +1,6 @@
 /**
  * What flows through a data channel, in order: batches of records and the in-band events
- * between them (watermarks, end of partition; checkpoint barriers join with checkpoints).
+ * between them (watermarks, idleness, checkpoint barriers, end of partition).
  * Across threads and processes a message is CBOR-encoded once per batch.
  */
 import { decode, encode } from '../codec.js';
@@ -12,10 +12,29 @@ export interface RecordBatch {
   readonly timestamps: (number | null)[] | null;
 }
 
+/**
+ * A checkpoint or savepoint as its barrier carries it; the same fields as the task contract's
+ * CheckpointBarrierInfo (src/actors/task/deployment.ts), declared here so that the data plane
+ * does not depend on the actors.
+ */
+export interface BarrierInfo {
+  readonly checkpointId: number;
+  readonly timestamp: number;
+  readonly kind: 'CHECKPOINT' | 'SAVEPOINT';
+  readonly targetDir: string;
+  readonly traceContext: string;
+}
+
 export type ChannelEvent =
   | { readonly kind: 'watermark'; readonly watermark: number }
   /** The sender's stream went idle (its watermark must not hold the receiver back) or active. */
   | { readonly kind: 'status'; readonly idle: boolean }
+  /**
+   * Checkpoint barrier: everything before it on the channel belongs to the checkpoint, nothing
+   * after. Nested rather than spread, as the barrier's own `kind` (checkpoint or savepoint)
+   * would clash with the message's.
+   */
+  | { readonly kind: 'barrier'; readonly barrier: BarrierInfo }
   | { readonly kind: 'end' };
 
 export type ChannelMessage = RecordBatch | ChannelEvent;
@@ -24,6 +43,7 @@ const RECORDS = 0;
 const WATERMARK = 1;
 const END = 2;
 const STATUS = 3;
+const BARRIER = 4;
 
 export function encodeMessage(message: ChannelMessage): Uint8Array {
   switch (message.kind) {
@@ -36,6 +56,10 @@ export function encodeMessage(message: ChannelMessage): Uint8Array {
       return encode([END]);
     case 'status':
       return encode([STATUS, message.idle]);
+    case 'barrier': {
+      const b = message.barrier;
+      return encode([BARRIER, b.checkpointId, b.timestamp, b.kind, b.targetDir, b.traceContext]);
+    }
   }
 }
 
@@ -57,6 +81,19 @@ export function decodeMessage(bytes: Uint8Array): ChannelMessage {
       return { kind: 'end' };
     case STATUS:
       return { kind: 'status', idle: wire[1] === true };
+    case BARRIER: {
+      const [, checkpointId, timestamp, kind, targetDir, traceContext] = wire as unknown[];
+      if (
+        typeof checkpointId !== 'number' ||
+        typeof timestamp !== 'number' ||
+        (kind !== 'CHECKPOINT' && kind !== 'SAVEPOINT') ||
+        typeof targetDir !== 'string' ||
+        typeof traceContext !== 'string'
+      ) {
+        throw new Error('malformed checkpoint barrier');
+      }
+      return { kind: 'barrier', barrier: { checkpointId, timestamp, kind, targetDir, traceContext } };
+    }
     default:
       throw new Error(`unknown data-channel message kind ${String(wire[0])}`);
   }

@@ -28,7 +28,7 @@ import { MAX_WINDOW_TIMESTAMP, type Window, type WindowSerializer } from '../../
 import type { HeapKeyedStateBackend, InternalTimerService, MergingState, State, StateDescriptor, TimeDomain } from '../../state/index.js';
 import { closeFunctions, OneInputOperator, openFunctions, runtimeContextOf, TimestampedCollector } from '../base.js';
 import { KeyedSupport } from '../keyed-support.js';
-import type { OperatorSetup } from '../operator.js';
+import type { OperatorSetup, OperatorSnapshot, RestoredOperatorState } from '../operator.js';
 import { WindowProcessContext, WindowTriggerContext } from './contexts.js';
 import { MergingWindowSet, type MergeFunction } from './merging-window-set.js';
 import { contentsDescriptor, type InternalWindowFunction, type WindowContentsSpec } from './window-functions.js';
@@ -306,6 +306,15 @@ export class WindowOperator extends OneInputOperator implements MergeFunction<Wi
    * In STREAMING, event-time windows fired at the final watermark, and processing-time windows
    * still open do not fire (as in Flink, where pending processing-time timers are dropped).
    */
+  /** Window contents, trigger state, the merging window sets and the timers all live in the keyed backend. */
+  snapshotState(): OperatorSnapshot {
+    return this.keyed.snapshot();
+  }
+
+  initializeState(restored: RestoredOperatorState): void {
+    this.keyed.restore(restored);
+  }
+
   override finish(): void {
     if (!this.finalOnly) return;
     this.keyed.advanceWatermark(Number.POSITIVE_INFINITY);

@@ -1,0 +1,167 @@
+/**
+ * A task's state file: what one subtask of a vertex wrote for a checkpoint, and how a task
+ * picks its share out of the files of its vertex's previous run.
+ *
+ * Format: one CBOR item (src/net/codec.ts),
+ *
+ *     { format: 'runnel-task-state', version: 1, checkpointId, vertexId, subtaskIndex,
+ *       parallelism, operators: { <operatorId>: OperatorSnapshot } }
+ *
+ * with an entry only for operators that have state. An OperatorSnapshot holds the canonical
+ * keyed snapshot (src/state/snapshot.ts, grouped by key group), the operator state snapshot
+ * (src/state/operator-state.ts), a source reader's splits and a sink's committables.
+ *
+ * Written once per checkpoint at `<targetDir>/<vertexId>-<subtaskIndex>`, under a temporary name
+ * first, fsync'd, then renamed, so a reader never sees half a file.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { decode, encode } from '../../net/index.js';
+import type { OperatorSnapshot, RestoredOperatorState } from '../../operators/operator.js';
+import { redistributeOperatorState, type KeyedStateSnapshot, type OperatorStateSnapshot } from '../../state/index.js';
+import { StateFileError } from './errors.js';
+import type { TaskRestore } from './deployment.js';
+
+export const STATE_FILE_FORMAT = 'runnel-task-state';
+export const STATE_FILE_VERSION = 1;
+
+export interface TaskStateFile {
+  readonly format: typeof STATE_FILE_FORMAT;
+  readonly version: number;
+  readonly checkpointId: number;
+  readonly vertexId: string;
+  readonly subtaskIndex: number;
+  readonly parallelism: number;
+  readonly operators: Readonly<Record<string, OperatorSnapshot>>;
+}
+
+/** The file name of a subtask's state in a checkpoint's folder. */
+export function stateFileName(vertexId: string, subtaskIndex: number): string {
+  return `${vertexId}-${subtaskIndex}`;
+}
+
+/** CBOR bytes of the state, copied out of the encoder's shared buffer. */
+export function encodeStateFile(state: TaskStateFile): Uint8Array {
+  return new Uint8Array(encode(state));
+}
+
+/**
+ * Writes `bytes` durably as `<dir>/<name>`: a temporary file, fsync, rename, then fsync of the
+ * folder so the rename itself survives a crash. Resolves with the file's path.
+ */
+export async function writeStateFile(dir: string, name: string, bytes: Uint8Array): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const path = join(dir, name);
+  const temporary = join(dir, `.${name}.${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    const handle = await open(temporary, 'wx');
+    try {
+      await handle.writeFile(bytes);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temporary, path);
+  } catch (err) {
+    await rm(temporary, { force: true });
+    throw err;
+  }
+  await syncFolder(dir);
+  return path;
+}
+
+async function syncFolder(dir: string): Promise<void> {
+  let handle;
+  try {
+    handle = await open(dir, 'r');
+    await handle.sync();
+  } catch {
+    // Some platforms and file systems cannot fsync a folder; the file itself is synced.
+  } finally {
+    await handle?.close();
+  }
+}
+
+/** Reads and checks one state file; a missing or corrupt one throws a StateFileError naming it. */
+export async function readStateFile(path: string): Promise<TaskStateFile> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new StateFileError(path, code === 'ENOENT' ? 'it does not exist' : `it cannot be read (${(err as Error).message})`, err);
+  }
+  let value: unknown;
+  try {
+    value = decode(bytes);
+  } catch (err) {
+    throw new StateFileError(path, `it is not valid CBOR (${(err as Error).message})`, err);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new StateFileError(path, 'it does not hold a task state object');
+  const file = value as Record<string, unknown>;
+  if (file['format'] !== STATE_FILE_FORMAT) throw new StateFileError(path, `it is not a Runnel task state file (format ${String(file['format'])})`);
+  if (file['version'] !== STATE_FILE_VERSION) throw new StateFileError(path, `its version ${String(file['version'])} is not supported (expected ${STATE_FILE_VERSION})`);
+  const operators = file['operators'];
+  if (typeof operators !== 'object' || operators === null || Array.isArray(operators)) throw new StateFileError(path, 'it has no operators');
+  for (const [id, snapshot] of Object.entries(operators)) {
+    if (typeof snapshot !== 'object' || snapshot === null || Array.isArray(snapshot)) throw new StateFileError(path, `the state of operator ${id} is not an object`);
+    const s = snapshot as Record<string, unknown>;
+    for (const list of ['splits', 'committables'] as const) {
+      if (s[list] !== undefined && !Array.isArray(s[list])) throw new StateFileError(path, `the ${list} of operator ${id} are not an array`);
+    }
+  }
+  return value as TaskStateFile;
+}
+
+/** Which old subtasks' files a subtask reads first: its own at the same parallelism, else all. */
+function filesToRead(restore: TaskRestore, subtaskIndex: number, parallelism: number): number[] {
+  const same = restore.files.length === parallelism;
+  return restore.files.flatMap((file, i) => (file !== null && (!same || i === subtaskIndex) ? [i] : []));
+}
+
+function hasUnionState(file: TaskStateFile): boolean {
+  return Object.values(file.operators).some((op) => op.operator?.states.some((s) => s.mode === 'UNION') === true);
+}
+
+/**
+ * This subtask's restored state per operator id. Keyed state: the keyed snapshots of every file
+ * read (the backend keeps the key groups of its own range); at the same parallelism that is the
+ * subtask's own file, which holds exactly its key groups. Operator state: redistributed by its
+ * mode (redistributeOperatorState); union list state needs every file, so they are all read
+ * when the own one has some. Splits and committables: the own file's at the same parallelism,
+ * otherwise round-robin over the new subtasks (split k of all, in old subtask order, goes to
+ * subtask k mod p; old subtask i's committables to subtask i mod p).
+ */
+export async function readRestoredState(restore: TaskRestore, subtaskIndex: number, parallelism: number): Promise<Map<string, RestoredOperatorState>> {
+  const files: (TaskStateFile | undefined)[] = new Array<TaskStateFile | undefined>(restore.files.length).fill(undefined);
+  const load = async (indexes: number[]): Promise<void> => {
+    const loaded = await Promise.all(indexes.map((i) => (files[i] === undefined ? readStateFile(restore.files[i]!) : Promise.resolve(files[i]!))));
+    indexes.forEach((i, k) => (files[i] = loaded[k]));
+  };
+  await load(filesToRead(restore, subtaskIndex, parallelism));
+  if (files.some((f) => f !== undefined && hasUnionState(f))) await load(restore.files.flatMap((f, i) => (f !== null ? [i] : [])));
+
+  const same = restore.files.length === parallelism;
+  const operatorIds = new Set<string>();
+  for (const f of files) if (f !== undefined) for (const id of Object.keys(f.operators)) operatorIds.add(id);
+  const result = new Map<string, RestoredOperatorState>();
+  for (const id of operatorIds) {
+    const parts = files.map((f) => f?.operators[id]);
+    const keyed: KeyedStateSnapshot[] = [];
+    for (const p of parts) if (p?.keyed !== undefined) keyed.push(p.keyed);
+    const operatorSnapshots: (OperatorStateSnapshot | undefined)[] = parts.map((p) => p?.operator);
+    const operator = operatorSnapshots.some((s) => s !== undefined) ? redistributeOperatorState(operatorSnapshots, parallelism)[subtaskIndex] : undefined;
+    let splits: unknown[];
+    let committables: unknown[];
+    if (same) {
+      splits = [...(parts[subtaskIndex]?.splits ?? [])];
+      committables = [...(parts[subtaskIndex]?.committables ?? [])];
+    } else {
+      splits = parts.flatMap((p) => p?.splits ?? []).filter((_, k) => k % parallelism === subtaskIndex);
+      committables = parts.flatMap((p, i) => (i % parallelism === subtaskIndex ? (p?.committables ?? []) : []));
+    }
+    result.set(id, { checkpointId: restore.checkpointId, keyed, operator, splits, committables });
+  }
+  return result;
+}

@@ -1,0 +1,140 @@
+/**
+ * A task's part of a checkpoint. The synchronous part runs on the task's thread between two
+ * batches: every operator of the chain copies its state, then the barrier goes downstream on
+ * every output, after the records written before it. A sink that must flush first returns a
+ * promise; the task then pauses (no records, no timers) until it settles, so nothing
+ * overtakes the barrier. The asynchronous part encodes the chain's snapshot once, writes it
+ * durably and acknowledges; a failure anywhere declines the checkpoint and the task runs on.
+ */
+import type { BarrierInfo, RecordWriter } from '../../net/channels/index.js';
+import type { OperatorSnapshot } from '../../operators/operator.js';
+import type { ChainedOperator } from './chain.js';
+import type { FromWorker, TaskDeployment } from './deployment.js';
+import { encodeStateFile, STATE_FILE_FORMAT, STATE_FILE_VERSION, stateFileName, writeStateFile } from './state-files.js';
+
+/** What the checkpointing part needs from its task. */
+export interface CheckpointingTask {
+  readonly deployment: TaskDeployment;
+  chain(): readonly ChainedOperator[];
+  writers(): readonly RecordWriter[];
+  report(message: FromWorker): void;
+  /** Whether the task still runs (it may have failed or been cancelled while paused). */
+  running(): boolean;
+  /** Stops processing until resume(). */
+  pause(): void;
+  resume(): void;
+  /** A failure that is the task's, not the checkpoint's (a commit that failed). */
+  fail(error: unknown): void;
+  now(): number;
+}
+
+type Snapshots = Array<readonly [operatorId: string, snapshot: OperatorSnapshot | undefined]>;
+
+export class TaskCheckpoints {
+  constructor(private readonly task: CheckpointingTask) {}
+
+  /**
+   * Snapshots the chain and forwards the barrier. True when the task was paused for a sink's
+   * flush: the caller must stop processing until it resumes.
+   */
+  perform(barrier: BarrierInfo, alignmentMs: number): boolean {
+    const started = this.task.now();
+    const id = barrier.checkpointId;
+    let results: Array<readonly [string, OperatorSnapshot | undefined | Promise<OperatorSnapshot | undefined>]>;
+    try {
+      results = this.task.chain().map((c) => [c.node.operatorId, c.operator.snapshotState?.(id)] as const);
+    } catch (err) {
+      this.forward(barrier);
+      this.decline(id, err);
+      return false;
+    }
+    if (!results.some(([, r]) => r instanceof Promise)) {
+      this.forward(barrier);
+      this.persist(barrier, results as Snapshots, alignmentMs, this.task.now() - started);
+      return false;
+    }
+    this.task.pause();
+    Promise.all(results.map(async ([opId, r]) => [opId, await r] as const)).then(
+      (snapshots) => {
+        if (!this.task.running()) return;
+        this.forward(barrier);
+        this.task.resume();
+        this.persist(barrier, snapshots, alignmentMs, this.task.now() - started);
+      },
+      (err: unknown) => {
+        if (!this.task.running()) return;
+        this.forward(barrier);
+        this.task.resume();
+        this.decline(id, err);
+      },
+    );
+    return true;
+  }
+
+  /** Downstream gets the barrier even when this task declines, so that it does not stay blocked. */
+  private forward(barrier: BarrierInfo): void {
+    for (const w of this.task.writers()) w.broadcastEvent({ kind: 'barrier', barrier });
+  }
+
+  private persist(barrier: BarrierInfo, snapshots: Snapshots, alignmentMs: number, syncMs: number): void {
+    const d = this.task.deployment;
+    const operators: Record<string, OperatorSnapshot> = {};
+    let any = false;
+    for (const [opId, snapshot] of snapshots) {
+      if (snapshot === undefined) continue;
+      operators[opId] = snapshot;
+      any = true;
+    }
+    const started = this.task.now();
+    const write = async (): Promise<{ file: string | null; bytes: number }> => {
+      if (!any) return { file: null, bytes: 0 };
+      const bytes = encodeStateFile({
+        format: STATE_FILE_FORMAT,
+        version: STATE_FILE_VERSION,
+        checkpointId: barrier.checkpointId,
+        vertexId: d.vertexId,
+        subtaskIndex: d.subtaskIndex,
+        parallelism: d.parallelism,
+        operators,
+      });
+      const file = await writeStateFile(barrier.targetDir, stateFileName(d.vertexId, d.subtaskIndex), bytes);
+      return { file, bytes: bytes.byteLength };
+    };
+    write().then(
+      ({ file, bytes }) =>
+        this.task.report({
+          type: 'acknowledgeCheckpoint',
+          executionId: d.executionId,
+          checkpointId: barrier.checkpointId,
+          file,
+          bytes,
+          alignmentMs,
+          syncMs,
+          asyncMs: this.task.now() - started,
+        }),
+      (err: unknown) => this.decline(barrier.checkpointId, err),
+    );
+  }
+
+  decline(checkpointId: number, reason: unknown): void {
+    const text = reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason);
+    this.task.report({ type: 'declineCheckpoint', executionId: this.task.deployment.executionId, checkpointId, reason: text });
+  }
+
+  /** Tells every operator; a commit that fails fails the task (what it covers would be lost otherwise). */
+  notifyComplete(checkpointId: number): void {
+    for (const c of this.task.chain()) {
+      try {
+        const done = c.operator.notifyCheckpointComplete?.(checkpointId);
+        if (done instanceof Promise) done.catch((err: unknown) => this.task.fail(err));
+      } catch (err) {
+        this.task.fail(err);
+        return;
+      }
+    }
+  }
+
+  notifyAborted(checkpointId: number): void {
+    for (const c of this.task.chain()) c.operator.notifyCheckpointAborted?.(checkpointId);
+  }
+}
