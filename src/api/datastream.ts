@@ -171,7 +171,7 @@ export class DataStream<T> {
     return this.sinkTo(new PrintSink<T>(sinkIdentifier), 'Print to Std. Out');
   }
 
-  sinkTo(sink: Sink<T>, name = 'Sink'): DataStreamSink<T> {
+  sinkTo<CommT = never>(sink: Sink<T, CommT>, name = 'Sink'): DataStreamSink<T> {
     const t = this.environment.register<SinkTransformation>({
       kind: 'sink',
       id: 0,

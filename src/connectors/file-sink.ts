@@ -1,35 +1,48 @@
 /**
  * `FileSink.forRowFormat(dir, encoder?).build()`: records encoded one by one into part files in
- * `dir`, named as Flink names them: `part-<uid>-<subtaskIndex>-<partCounter>` (prefix and
- * suffix configurable), `uid` being a random UUID per writer so that restarted or concurrent
- * writers never collide. There is no bucket assigner yet: every part goes straight into `dir`.
+ * `dir`, exactly once when the job checkpoints. There is no bucket assigner yet: every part goes
+ * straight into `dir`.
  *
- * Life of a part file: it is written as a hidden in-progress file
- * `.part-<uid>-<subtaskIndex>-<partCounter>.inprogress`, which readers of the folder skip (file
- * sources ignore names starting with `.`); it is closed when it grows past the rolling policy's
- * `maxPartSize` (default 128 MiB, Flink's) and the next part begins; and it is published (synced
- * and renamed to its final name) only at `flush(true)`, after the last record of a bounded input.
- * So nothing is visible before the end of the input, and a writer that is closed without
- * reaching it (cancelled, failed) publishes nothing.
+ * Names: a part is published as `<prefix>-<uid>-<subtask>-<counter><suffix>` (`part-…` by
+ * default, as Flink names them) and written before that as the hidden
+ * `.<prefix>-<uid>-<subtask>-<counter><suffix>.inprogress`. The writer's `uid` is
+ * `<8 random hex digits>-a<attemptNumber>`: the attempt number says which run of the subtask
+ * wrote a file, and the random part keeps names apart where attempt numbers are not unique (a
+ * job started again from a savepoint or after a JobManager failover counts attempts from 0
+ * again; two sinks may write into one folder). The counter starts at 0 per writer.
  *
- * Exactly-once with checkpoints arrives with the checkpoint work, at the seam `sink.ts`
- * describes: `prepareCommit(checkpointId)` will close the in-progress parts (roll on
- * checkpoint) and return `{ inProgressPath, finalPath }` committables; a committer will rename
- * them once the checkpoint completes (renaming is idempotent: done if the final file exists and
- * the in-progress one does not); and restore will delete in-progress files no checkpoint names.
- * `flush(true)` then becomes "roll, and commit with the final checkpoint".
+ * Life of a part file: written (hidden, in progress); closed when it grows past the rolling
+ * policy's `maxPartSize` (default 128 MiB, Flink's) or when a checkpoint is taken (Flink's
+ * roll-on-checkpoint, which row formats always do on checkpoints); once closed it is *pending*
+ * (same hidden name, synced, never written again); published by renaming it to its final name.
+ * Readers of the folder skip names starting with `.` or `_` (`isHiddenFileName`).
+ *
+ * When a pending file is published depends on whether the job checkpoints:
+ * - Without checkpoints (`prepareCommit` never called): at `flush(true)`, after the last record
+ *   of a bounded input. Nothing is visible before, and a writer closed without reaching it
+ *   (cancelled, failed) publishes nothing.
+ * - With checkpoints (two-phase commit, see `sink.ts`): `prepareCommit(checkpointId)` closes
+ *   the current part and returns a {@link FileSinkCommittable} per pending file; the sink's
+ *   {@link FileCommitter} renames them once the checkpoint completes, idempotently, so that a
+ *   restore commits the restored checkpoint's committables again without harm. Records written
+ *   after the last completed checkpoint stay hidden: on restore they are written again, into
+ *   new part files. Hidden files no completed checkpoint names are left where they are (they
+ *   are invisible to readers; cleaning them up needs the restored committables in the writer).
+ * - At the end of a bounded input with checkpoints on, what happens is {@link EndOfInputCommit}:
+ *   see {@link END_OF_INPUT_COMMIT} for the choice made while the runtime has no final checkpoint.
  *
  * I/O: `write` only encodes and buffers; the buffered lines go to the file in one asynchronous
  * write per batch (at the end of the synchronous run that wrote them, or once 1 MiB is gathered),
  * in order, one writer's operations one after another. An I/O failure is thrown by the next
- * `write`, `flush` or `close`.
+ * `write`, `flush`, `prepareCommit` or `close`.
  */
-import { randomUUID } from 'node:crypto';
-import { mkdir, open, rename, type FileHandle } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { access, mkdir, open, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConnectorArgumentError, FileSinkError } from './errors.js';
-import type { Sink, SinkWriter, WriterInitContext } from './sink.js';
+import { FileCommitter, commitPendingFile, syncFolder, type FileSinkCommittable } from './file-committer.js';
+import type { CommitterInitContext, Sink, SinkWriter, WriterInitContext } from './sink.js';
 
 /** Turns one record into its row, line terminator included. */
 export type Encoder<T> = (element: T) => string;
@@ -121,7 +134,31 @@ export class RowFormatBuilder<T> {
   }
 }
 
-export class FileSink<T> implements Sink<T> {
+/**
+ * What `flush(true)` does with the last part (and with parts handed to checkpoints but maybe not
+ * committed yet) when the job checkpoints:
+ * - `'final-checkpoint'`: the right thing for exactly-once. The last part stays pending, and the
+ *   next `prepareCommit` — the runtime's final checkpoint, taken after end of input — returns it,
+ *   so the final checkpoint's completion commits it, and a failure before that completion
+ *   replays the tail into new files without publishing anything twice.
+ * - `'publish'`: publish at end of input every part this writer ever wrote that is not committed
+ *   yet (the last part, and those of checkpoints whose completion has not reached the task),
+ *   renaming them idempotently. That needs no final checkpoint and no completion notification.
+ *   Its cost: a failure after this subtask's end of input but before the job finishes replays
+ *   the records since the last completed checkpoint and publishes them a second time.
+ */
+export type EndOfInputCommit = 'final-checkpoint' | 'publish';
+
+/**
+ * The runtime has no final checkpoint yet (a task finishes right after its end of input, and
+ * the completion of its last checkpoint may never reach it), so a writer with checkpoints on
+ * publishes at end of input: with `'final-checkpoint'`, the tail of every bounded job would stay
+ * hidden. Switch to `'final-checkpoint'` once the task waits, after `flush(true)`, for a
+ * checkpoint to complete and commits its committables before it finishes.
+ */
+export const END_OF_INPUT_COMMIT: EndOfInputCommit = 'publish';
+
+export class FileSink<T> implements Sink<T, FileSinkCommittable> {
   /** The output folder as given (a path or a `file://` URL). */
   readonly basePath: string;
   readonly rollingPolicy: RollingPolicy;
@@ -140,9 +177,17 @@ export class FileSink<T> implements Sink<T> {
     this.outputFileConfig = outputFileConfig;
   }
 
+  /** The output folder as an absolute path. */
+  get dir(): string {
+    return resolve(this.basePath.startsWith('file:') ? fileURLToPath(this.basePath) : this.basePath);
+  }
+
   createWriter(ctx: WriterInitContext): FileSinkWriter<T> {
-    const dir = resolve(this.basePath.startsWith('file:') ? fileURLToPath(this.basePath) : this.basePath);
-    return new FileSinkWriter(dir, ctx.indexOfSubtask, this.encoder, this.rollingPolicy, this.outputFileConfig);
+    return new FileSinkWriter(this.dir, ctx, this.encoder, this.rollingPolicy, this.outputFileConfig);
+  }
+
+  createCommitter(ctx: CommitterInitContext): FileCommitter {
+    return new FileCommitter(ctx);
   }
 }
 
@@ -157,17 +202,23 @@ interface Part {
   created: boolean;
 }
 
-export class FileSinkWriter<T> implements SinkWriter<T> {
+export class FileSinkWriter<T> implements SinkWriter<T, FileSinkCommittable> {
   readonly dir: string;
+  /** `<8 hex digits>-a<attemptNumber>`; see the module comment. */
   readonly uid: string;
+  readonly endOfInputCommit: EndOfInputCommit;
   private readonly subtask: number;
   private readonly encoder: Encoder<T>;
   private readonly maxPartSize: number;
   private readonly naming: OutputFileConfig;
   private partCounter = 0;
   private current: Part | undefined;
-  /** Closed parts waiting to be published by `flush(true)`. */
+  /** Closed parts not handed to a checkpoint yet. */
   private finished: Part[] = [];
+  /** Parts handed to checkpoints whose pending file still existed at the last look (not known committed). */
+  private handedOut: Part[] = [];
+  /** `prepareCommit` has been called: the job checkpoints, committers publish. */
+  private checkpointing = false;
   private buffer: string[] = [];
   private bufferedBytes = 0;
   private scheduled = false;
@@ -178,13 +229,21 @@ export class FileSinkWriter<T> implements SinkWriter<T> {
   private failure: unknown;
   private failed = false;
 
-  constructor(dir: string, subtask: number, encoder: Encoder<T>, rollingPolicy: RollingPolicy, naming: OutputFileConfig) {
+  constructor(
+    dir: string,
+    ctx: WriterInitContext,
+    encoder: Encoder<T>,
+    rollingPolicy: RollingPolicy,
+    naming: OutputFileConfig,
+    endOfInputCommit: EndOfInputCommit = END_OF_INPUT_COMMIT,
+  ) {
     this.dir = dir;
-    this.uid = randomUUID();
-    this.subtask = subtask;
+    this.uid = `${randomBytes(4).toString('hex')}-a${ctx.attemptNumber}`;
+    this.subtask = ctx.indexOfSubtask;
     this.encoder = encoder;
     this.maxPartSize = rollingPolicy.maxPartSize;
     this.naming = naming;
+    this.endOfInputCommit = endOfInputCommit;
   }
 
   write(element: T, _timestamp?: number): void {
@@ -215,14 +274,44 @@ export class FileSinkWriter<T> implements SinkWriter<T> {
     this.writeBuffered();
     if (endOfInput) {
       if (this.current !== undefined) this.roll();
-      const parts = this.finished;
-      this.finished = [];
-      this.enqueue(async () => {
-        for (const part of parts) await publish(part);
-      });
+      if (!this.checkpointing || this.endOfInputCommit === 'publish') {
+        // Without checkpoints nothing was handed out; with them, see END_OF_INPUT_COMMIT.
+        const parts = [...this.handedOut, ...this.finished];
+        this.handedOut = [];
+        this.finished = [];
+        this.enqueue(() => this.publish(parts));
+      }
+      // 'final-checkpoint': the parts stay in `finished` for the final checkpoint's prepareCommit,
+      // whose completion commits them.
     }
     await this.chain;
     if (this.failed) throw this.failure;
+  }
+
+  /**
+   * Closes (syncs) the current part and returns a committable for each part closed since the
+   * last call; the checkpoint stores them and its completion commits them.
+   */
+  async prepareCommit(_checkpointId: number): Promise<FileSinkCommittable[]> {
+    if (this.failed) throw this.failure;
+    if (this.closed) throw new FileSinkError(this.dir, 'prepareCommit after close of the file sink writing to');
+    this.checkpointing = true;
+    if (this.current !== undefined) this.roll();
+    const parts = this.finished;
+    this.finished = [];
+    const previous = this.handedOut;
+    let stillPending: Part[] = [];
+    this.enqueue(async () => {
+      // The pending files must survive a crash once the checkpoint is acknowledged: contents
+      // were synced when each part closed; their names need the folder synced.
+      if (parts.some((p) => p.created)) await syncFolder(this.dir);
+      stillPending = await existing(previous);
+    });
+    await this.chain;
+    if (this.failed) throw this.failure;
+    const prepared = parts.filter((p) => p.created);
+    this.handedOut = [...stillPending, ...prepared];
+    return prepared.map((p) => ({ pendingPath: p.inProgressPath, finalPath: p.finalPath, size: p.bytes }));
   }
 
   async close(): Promise<void> {
@@ -231,6 +320,7 @@ export class FileSinkWriter<T> implements SinkWriter<T> {
     const parts = [...this.finished, ...(this.current === undefined ? [] : [this.current])];
     this.current = undefined;
     this.finished = [];
+    this.handedOut = [];
     this.buffer = [];
     this.enqueue(async () => {
       for (const part of parts) await closePart(part, false);
@@ -239,7 +329,7 @@ export class FileSinkWriter<T> implements SinkWriter<T> {
     if (this.failed) throw this.failure;
   }
 
-  /** Part files written so far and not yet published (for tests and metrics). */
+  /** Part files written so far and neither published nor handed to a checkpoint (for tests and metrics). */
   get pendingPartCount(): number {
     return this.finished.length + (this.current === undefined ? 0 : 1);
   }
@@ -257,6 +347,16 @@ export class FileSinkWriter<T> implements SinkWriter<T> {
     this.current = undefined;
     this.finished.push(part);
     this.enqueue(() => closePart(part, true));
+  }
+
+  private async publish(parts: readonly Part[]): Promise<void> {
+    let renamed = false;
+    for (const part of parts) {
+      if (!part.created) continue;
+      const outcome = await commitPendingFile({ pendingPath: part.inProgressPath, finalPath: part.finalPath, size: part.bytes });
+      renamed ||= outcome === 'committed';
+    }
+    if (renamed) await syncFolder(this.dir);
   }
 
   private writeBuffered(): void {
@@ -312,11 +412,15 @@ async function closePart(part: Part, sync: boolean): Promise<void> {
   }
 }
 
-async function publish(part: Part): Promise<void> {
-  if (!part.created) return;
-  try {
-    await rename(part.inProgressPath, part.finalPath);
-  } catch (cause) {
-    throw new FileSinkError(part.finalPath, 'Cannot publish part file', { cause });
+/** The parts whose pending file is still there (the others were committed). */
+async function existing(parts: readonly Part[]): Promise<Part[]> {
+  const kept: Part[] = [];
+  for (const part of parts) {
+    const there = await access(part.inProgressPath).then(
+      () => true,
+      () => false,
+    );
+    if (there) kept.push(part);
   }
+  return kept;
 }

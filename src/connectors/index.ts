@@ -31,6 +31,8 @@ export { DEFAULT_CHUNK_SIZE, TextLineFileReader, TextLineFileSource, isHiddenFil
 export type { FileSourceEnumState, FileSourceSplit, TextLineFileSourceOptions } from './text-file.js';
 export { DEFAULT_MAX_BUFFERED_LINES, DEFAULT_RETRY_DELAY_MS, SocketTextReader, SocketTextSource } from './socket.js';
 export type { SocketEnumState, SocketSplit, SocketTextSourceOptions } from './socket.js';
+export { KeyedSequenceReader, KeyedSequenceSource, PACE_BURST_MS, PACE_MAX_SAVED_MS } from './keyed-sequence.js';
+export type { KeyedSequenceEnumState, KeyedSequenceEvent, KeyedSequenceSourceOptions, KeyedSequenceSplit } from './keyed-sequence.js';
 export { BURST_MS, DataGeneratorReader, DataGeneratorSource, MAX_SAVED_MS } from './datagen.js';
 export type { DataGeneratorEnumState, DataGeneratorSourceOptions, DataGeneratorSplit, GeneratorFunction } from './datagen.js';
 
@@ -40,12 +42,15 @@ export {
   DEFAULT_MAX_PART_SIZE,
   DefaultRollingPolicy,
   DefaultRollingPolicyBuilder,
+  END_OF_INPUT_COMMIT,
   FILE_SINK_BUFFER_BYTES,
   FileSink,
   FileSinkWriter,
   RowFormatBuilder,
   simpleStringEncoder,
 } from './file-sink.js';
-export type { Encoder, OutputFileConfig, RollingPolicy } from './file-sink.js';
+export type { Encoder, EndOfInputCommit, OutputFileConfig, RollingPolicy } from './file-sink.js';
+export { FileCommitter, commitPendingFile, syncFolder } from './file-committer.js';
+export type { CommitOutcome, FileSinkCommittable } from './file-committer.js';
 
 export { ConnectorArgumentError, FileSinkError, FileSourceError, SocketSourceError } from './errors.js';

@@ -100,7 +100,7 @@ t.test('a FileSink writes every record exactly once into visible part files and 
   const names = await readdir(dir);
   const visible = names.filter((n) => !n.startsWith('.') && !n.startsWith('_'));
   t.same(names.filter((n) => !visible.includes(n)), [], 'no hidden (in-progress) files left');
-  t.ok(visible.every((n) => /^part-[0-9a-f-]{36}-[0-2]-\d+$/.test(n)), `part files named as Flink names them: ${visible.slice(0, 3).join(', ')}`);
+  t.ok(visible.every((n) => /^part-[0-9a-f]{8}-a\d+-[0-2]-\d+$/.test(n)), `part files named as Flink names them: ${visible.slice(0, 3).join(', ')}`);
   t.ok(visible.length > 3, `the rolling policy rolled parts: ${visible.length} files`);
   const lines: string[] = [];
   for (const name of visible) {

@@ -14,7 +14,8 @@ import {
 import { SourceHarness, range, sorted } from './harness.js';
 
 const context = (indexOfSubtask: number, parallelism = 1) => ({ indexOfSubtask, parallelism, attemptNumber: 0 });
-const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+/** The writer's uid: random hex digits and the attempt number. */
+const UUID = '[0-9a-f]{8}-a\\d+';
 
 async function names(dir: string): Promise<string[]> {
   return sorted(await readdir(dir));
