@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { CollectionSource, DataGeneratorSource, NumberSequenceSource, SocketTextSource, TextLineFileSource, type Source } from '../connectors/index.js';
-import { Configuration, CoreOptions, ExecutionOptions, PipelineOptions, loadConfiguration, readRestartStrategy } from '../config/index.js';
+import { CheckpointingOptions, Configuration, CoreOptions, ExecutionOptions, PipelineOptions, loadConfiguration, readRestartStrategy } from '../config/index.js';
 import { SingleOutputStreamOperator } from './datastream.js';
 import { buildJobGraph, jobPlan, type ExecutionSettings, type JobGraph } from './job-graph.js';
 import { buildStreamGraph, type StreamGraph } from './stream-graph.js';
@@ -217,13 +217,24 @@ export class StreamExecutionEnvironment {
       throw new Error('No operators defined in the job: add a source and an operation before calling execute().');
     }
     const streamGraph = buildStreamGraph(jobName, this.transformations, { parallelism: this.parallelism, maxParallelism: this.maxParallelism });
+    const checkpointIntervalMs = this.checkpointInterval ?? this.configuration.getOptional(CheckpointingOptions.INTERVAL) ?? 0;
     const settings: ExecutionSettings = {
       runtimeMode: this.effectiveRuntimeMode(),
       bufferTimeoutMs: this.bufferTimeout,
       maxParallelism: this.maxParallelism,
       parallelism: this.parallelism,
       autoWatermarkIntervalMs: this.configuration.get(PipelineOptions.AUTO_WATERMARK_INTERVAL),
-      restartStrategy: readRestartStrategy(this.configuration),
+      restartStrategy: readRestartStrategy(this.configuration, checkpointIntervalMs > 0),
+      checkpointing: {
+        intervalMs: checkpointIntervalMs,
+        mode: this.checkpointInterval !== undefined ? this.checkpointMode : (this.configuration.get(CheckpointingOptions.MODE) as CheckpointingMode),
+        timeoutMs: this.configuration.get(CheckpointingOptions.TIMEOUT),
+        minPauseMs: this.configuration.get(CheckpointingOptions.MIN_PAUSE),
+        numRetained: this.configuration.get(CheckpointingOptions.MAX_RETAINED_CHECKPOINTS),
+        tolerableFailures: this.configuration.get(CheckpointingOptions.TOLERABLE_FAILED_CHECKPOINTS),
+        dir: this.configuration.getOptional(CheckpointingOptions.CHECKPOINTS_DIRECTORY) ?? null,
+        savepointDir: this.configuration.getOptional(CheckpointingOptions.SAVEPOINT_DIRECTORY) ?? null,
+      },
     };
     return { streamGraph, jobGraph: buildJobGraph(streamGraph, jobId, settings), configuration: this.configuration };
   }

@@ -51,6 +51,14 @@ export interface RuntimeContext {
 }
 
 /** Base of rich functions: lifecycle hooks and the runtime context. */
+/**
+ * Flink's CheckpointListener: a user function with this method hears of every completed
+ * checkpoint of its task (after the checkpoint's state is durable everywhere).
+ */
+export interface CheckpointListener {
+  notifyCheckpointComplete(checkpointId: number): void | Promise<void>;
+}
+
 export abstract class AbstractRichFunction {
   private runtimeContext: RuntimeContext | undefined;
 

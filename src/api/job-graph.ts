@@ -43,6 +43,21 @@ export interface ExecutionSettings {
   readonly autoWatermarkIntervalMs: number;
   /** What the JobMaster does when a task fails. */
   readonly restartStrategy: RestartStrategySpec;
+  readonly checkpointing: CheckpointingSettings;
+}
+
+/** How the job checkpoints (`execution.checkpointing.*`); `intervalMs` 0: it does not. */
+export interface CheckpointingSettings {
+  readonly intervalMs: number;
+  readonly mode: 'EXACTLY_ONCE' | 'AT_LEAST_ONCE';
+  readonly timeoutMs: number;
+  readonly minPauseMs: number;
+  readonly numRetained: number;
+  readonly tolerableFailures: number;
+  /** `execution.checkpointing.dir`; null: checkpoints go under the system's temp folder. */
+  readonly dir: string | null;
+  /** `execution.checkpointing.savepoint-dir`: where savepoints go when no folder is given. */
+  readonly savepointDir: string | null;
 }
 
 export interface JobGraph {

@@ -109,9 +109,9 @@ export type RestartStrategySpec =
  * The restart strategy `config` describes. Unset, it is Flink's default: exponential-delay
  * when checkpointing is on (`execution.checkpointing.interval`), none otherwise.
  */
-export function readRestartStrategy(config: Configuration): RestartStrategySpec {
+export function readRestartStrategy(config: Configuration, checkpointing = config.getOptional(CheckpointingOptions.INTERVAL) !== undefined): RestartStrategySpec {
   const O = RestartStrategyOptions;
-  const type = config.getOptional(O.RESTART_STRATEGY) ?? (config.getOptional(CheckpointingOptions.INTERVAL) !== undefined ? 'exponential-delay' : 'none');
+  const type = config.getOptional(O.RESTART_STRATEGY) ?? (checkpointing ? 'exponential-delay' : 'none');
   switch (type) {
     case 'none':
       return { type };

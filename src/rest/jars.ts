@@ -9,6 +9,8 @@
  * not JSON, a main that throws) is a 4xx with `{"errors": [...]}`; none reaches the actors.
  */
 import busboy from 'busboy';
+import { readMetadata, type CompletedCheckpoint } from '../actors/checkpoint/storage.js';
+import type { JobGraph } from '../api/job-graph.js';
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
@@ -185,7 +187,7 @@ function receiveUpload(req: IncomingMessage, store: BlobStore, maxBytes: number)
 }
 
 /** Reads a JSON body; an empty one is `{}`. */
-async function readJson(req: IncomingMessage, maxBytes: number): Promise<unknown> {
+export async function readJson(req: IncomingMessage, maxBytes: number): Promise<unknown> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -273,11 +275,14 @@ function runRequest(body: unknown, url: URL): RunRequest {
 
 /** Extracts the job's graph, publishes its bundle and submits it; resolves with the job id. */
 async function runJar(settings: JarSettings, jarId: string, jarPath: string, request: RunRequest): Promise<string> {
+  // Checked before anything runs: a missing or corrupt savepoint fails the submission.
+  let restore: CompletedCheckpoint | undefined;
   if (request.savepointPath !== undefined) {
-    throw new RestError(
-      400,
-      `Restoring a job from a savepoint or checkpoint ('${request.savepointPath}') is not available in this version; run the job without -s / savepointPath.`,
-    );
+    try {
+      restore = await readMetadata(request.savepointPath);
+    } catch (err) {
+      throw new RestError(400, describeError(err));
+    }
   }
   const { key, path } = await settings.store.publish(jarPath);
   let configuration = settings.configuration.withAll(request.configuration, 'the job submission');
@@ -292,13 +297,18 @@ async function runJar(settings: JarSettings, jarId: string, jarPath: string, req
     throw new RestError(400, `The program's main method failed: ${describeError(err)}`);
   }
   const jobGraph = request.jobId === undefined ? plan.jobGraph : { ...plan.jobGraph, jobId: request.jobId };
+  if (restore !== undefined) checkRestorable(restore, jobGraph, request.allowNonRestoredState);
   const artifact: JobArtifact = { args: [...request.args], blob: { server: settings.blobServer, key }, configuration: rawConfiguration(configuration) };
   // The JobMaster needs the live graph for the source coordinators; the Dispatcher takes it
   // from here while it handles submitJob, in this process.
   registerLivePlan(jobGraph.jobId, plan.streamGraph);
   try {
     const wire = { ...artifact, args: [...artifact.args], configuration: { ...artifact.configuration } };
-    await settings.system.ask(settings.dispatcher(), { type: 'submitJob', jobGraph, artifact: wire }, settings.askTimeoutMs);
+    await settings.system.ask(
+      settings.dispatcher(),
+      { type: 'submitJob', jobGraph, artifact: wire, ...(restore === undefined ? {} : { restore: { path: restore.path, metadata: restore.metadata, bytes: restore.bytes } }) },
+      settings.askTimeoutMs,
+    );
   } catch (err) {
     if (err instanceof Error && (err.name === 'DuplicateJobError' || (err as { remoteName?: string }).remoteName === 'DuplicateJobError')) {
       throw new RestError(409, err.message);
@@ -362,5 +372,32 @@ function applicationStatus(status: JobResult['status']): string {
       return 'FAILED';
     default:
       return 'UNKNOWN';
+  }
+}
+
+/**
+ * A savepoint's state must all have a place in the job: state of a vertex the job no longer
+ * has is refused unless `allowNonRestoredState` (-n), and the max parallelism must match.
+ * State is matched by vertex id — the uid (or generated id) of the chain's first operator.
+ */
+function checkRestorable(restore: CompletedCheckpoint, jobGraph: JobGraph, allowNonRestoredState: boolean): void {
+  const vertices = new Map(jobGraph.vertices.map((v) => [v.id, v]));
+  const unmatched = Object.entries(restore.metadata.vertices).filter(([id, v]) => !vertices.has(id) && v.files.some((f) => f !== null));
+  if (unmatched.length > 0 && !allowNonRestoredState) {
+    throw new RestError(
+      400,
+      `The savepoint at ${restore.path} has state for operator(s) ${unmatched.map(([id]) => id).join(', ')} that the job does not have. ` +
+        'Give those operators their old uid(), or skip that state with -n (allowNonRestoredState).',
+    );
+  }
+  for (const [id, v] of Object.entries(restore.metadata.vertices)) {
+    const mine = vertices.get(id);
+    if (mine !== undefined && mine.maxParallelism !== v.maxParallelism) {
+      throw new RestError(
+        400,
+        `Operator ${id} (${mine.name}) had max parallelism ${v.maxParallelism} in the savepoint and has ${mine.maxParallelism} now; ` +
+          'key groups cannot be remapped, so keep pipeline.max-parallelism as it was.',
+      );
+    }
   }
 }

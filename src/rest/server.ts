@@ -13,7 +13,8 @@ import type { DispatcherSpec } from '../actors/dispatcher/protocol.js';
 import type { ResourceManagerSpec } from '../actors/resourcemanager/protocol.js';
 import type { Configuration } from '../config/index.js';
 import type { Logger } from '../log/index.js';
-import { jarRoutes, type JarSettings } from './jars.js';
+import { jarRoutes, readJson, type JarSettings } from './jars.js';
+import { checkpointRoutes } from './checkpoints.js';
 import { jobRoutes } from './jobs.js';
 import { NoLeaderError } from '../ha/index.js';
 
@@ -161,6 +162,17 @@ export class RestServer {
     });
     const jars = this.settings.jars === undefined ? [] : jarRoutes(this.settings.jars).map((r) => route(r.method, r.path, r.handler));
     const job = jobRoutes({ askJob: (jobId, type) => this.askJob(jobId, { type, jobId }) as never }).map((r) => route(r.method, r.path, r.handler));
+    const checkpoints = checkpointRoutes({
+      stats: (jobId) => this.askJob(jobId, { type: 'requestCheckpointStats', jobId }) as never,
+      // A savepoint takes as long as the job's checkpoint timeout allows; the JobManager answers when it is done.
+      savepoint: (jobId, targetDir, stop) =>
+        this.settings.system.ask(this.settings.dispatcher(), { type: 'triggerSavepoint', jobId, targetDir, stop }, 2 ** 31 - 1),
+      readBody: async (req) => {
+        const body = await readJson(req, 1 << 20);
+        if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new RestError(400, 'The request body must be a JSON object.');
+        return body as Record<string, unknown>;
+      },
+    }).map((r) => route(r.method, r.path, r.handler));
     return [
       ...jars,
       route('GET', '/config', async () => ({
@@ -221,6 +233,7 @@ export class RestServer {
       }),
       // After the fixed routes: /jobs/:jobid must not take /jobs/overview.
       ...job,
+      ...checkpoints,
     ];
   }
 

@@ -3,6 +3,7 @@
  * of bad request answered with Flink's `{"errors": [...]}` and a 4xx — never a crash.
  */
 import t from 'tap';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../cli/helpers.js';
 import { startNode } from '../helpers/process.js';
@@ -64,7 +65,10 @@ t.test('an uploaded bundle is listed, runs only with a valid request, and can be
   t.match(await run('{"parallelism": 0}'), { status: 400, body: { errors: [/'parallelism' must be a positive integer/] } });
   t.match(await run('{"jobId": "nope"}'), { status: 400, body: { errors: [/'jobId' must be a job id/] } });
   t.match(await run('{"flinkConfiguration": {"parallelism.default": 2}}'), { status: 400, body: { errors: [/'flinkConfiguration' must be an object of string values/] } });
-  t.match(await run('{"savepointPath": "/tmp/sp"}'), { status: 400, body: { errors: [/savepoint .*not available/] } });
+  const missing = join(t.testdir(), 'no-such-savepoint');
+  t.match(await run(JSON.stringify({ savepointPath: missing })), { status: 400, body: { errors: [new RegExp(`No checkpoint or savepoint at '${missing}'`)] } });
+  const corrupt = t.testdir({ _metadata: 'definitely not a checkpoint' });
+  t.match(await run(JSON.stringify({ savepointPath: corrupt })), { status: 400, body: { errors: [/corrupt|not a Runnel checkpoint/] } });
   t.match(await run('{}'), { status: 400, body: { errors: [/^The program's main method failed: Error: the job module finished without calling execute\(\)/] } });
 
   t.equal((await call(`${base}/jars/${jarId}`, { method: 'DELETE' })).status, 200);

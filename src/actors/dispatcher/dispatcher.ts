@@ -14,6 +14,11 @@ import { acceptLeadership, contend, LeadershipMessages, type LeaderElection } fr
 import { JobMaster, type JobMasterSettings } from '../jobmaster/job-master.js';
 import { JobMasterProtocol, type JobDetails } from '../jobmaster/protocol.js';
 import { jobPlan } from '../../api/job-graph.js';
+import { CheckpointingStatsSchema, type CheckpointingStats } from '../checkpoint/protocol.js';
+import type { CheckpointMetadata } from '../checkpoint/storage.js';
+import { Type } from '@sinclair/typebox';
+import { JobResultSchema } from '../task/schemas.js';
+import { RequestError } from '../system/errors.js';
 import type { JobArtifact } from '../task/deployment.js';
 import type { JobResult, JobStatus } from '../task/schemas.js';
 import { DuplicateJobError, UnknownJobError } from './errors.js';
@@ -32,11 +37,16 @@ interface JobEntry {
   result: JobResult | undefined;
   /** The JobMaster's last word on the job, kept once it ended (REST). */
   details: JobDetails | undefined;
+  checkpointStats?: CheckpointingStats;
   jobMaster: ActorRef<typeof JobMasterProtocol.spec> | undefined;
   readonly waiters: Array<(result: JobResult) => void>;
 }
 
-const Protocol = defineProtocol('dispatcher', { ...DispatcherProtocol.spec, ...LeadershipMessages.spec });
+const Internal = defineProtocol('dispatcher-internal', {
+  /** A job's checkpoint statistics, fetched from its JobMaster before it stops (tell). */
+  archived: { request: Type.Object({ result: JobResultSchema, stats: Type.Union([CheckpointingStatsSchema, Type.Null()]) }) },
+});
+const Protocol = defineProtocol('dispatcher', { ...DispatcherProtocol.spec, ...LeadershipMessages.spec, ...Internal.spec });
 type Spec = typeof Protocol.spec;
 
 export class Dispatcher extends Actor<Spec> {
@@ -66,14 +76,14 @@ export class Dispatcher extends Actor<Spec> {
       this.ctx.log.warn('Dispatcher lost its leadership');
       this.ctx.setFencingToken(null);
     },
-    submitJob: ({ jobGraph, artifact }) => {
+    submitJob: ({ jobGraph, artifact, restore }) => {
       const job = jobGraph as JobGraph;
       if (this.jobs.has(job.jobId)) throw new DuplicateJobError(job.jobId);
       const entry: JobEntry = { jobGraph: job, startTime: Date.now(), status: 'INITIALIZING', endTime: -1, result: undefined, details: undefined, jobMaster: undefined, waiters: [] };
       this.jobs.set(job.jobId, entry);
       const settings: JobMasterSettings = { ...this.settings, dispatcher: this.ctx.self.withFencingToken(this.ctx.fencingToken) };
       const graph = this.settings.livePlan(job.jobId);
-      entry.jobMaster = this.ctx.spawn(`jobmaster-${job.jobId}`, () => new JobMaster(job, artifact as JobArtifact, graph, settings), {
+      entry.jobMaster = this.ctx.spawn(`jobmaster-${job.jobId}`, () => new JobMaster(job, artifact as JobArtifact, graph, settings, restore === undefined ? undefined : { path: restore.path, bytes: restore.bytes, metadata: restore.metadata as CheckpointMetadata, completedAt: Date.now() }), {
         supervision: { maxRestarts: 0, withinMs: 1 },
       });
       this.ctx.watch(entry.jobMaster);
@@ -113,13 +123,40 @@ export class Dispatcher extends Actor<Spec> {
       if (entry.result !== undefined || entry.jobMaster === undefined) return [];
       return this.ctx.ask(entry.jobMaster, { type: 'requestTaskMetrics' }, this.settings.askTimeoutMs);
     },
+    requestCheckpointStats: ({ jobId }) => {
+      const entry = this.jobs.get(jobId);
+      if (entry === undefined) throw new UnknownJobError(jobId);
+      const checkpointing = entry.jobGraph.settings.checkpointing;
+      if (entry.result !== undefined || entry.jobMaster === undefined) {
+        return { stats: entry.checkpointStats ?? { counts: { restored: 0, total: 0, inProgress: 0, completed: 0, failed: 0 }, history: [], restored: null }, checkpointing };
+      }
+      return this.ctx.ask(entry.jobMaster, { type: 'requestCheckpointStats' }, this.settings.askTimeoutMs).then((stats) => ({ stats, checkpointing }));
+    },
+    triggerSavepoint: ({ jobId, targetDir, stop }) => {
+      const entry = this.jobs.get(jobId);
+      if (entry === undefined) throw new UnknownJobError(jobId);
+      if (entry.result !== undefined || entry.jobMaster === undefined) throw new RequestError(`Job ${jobId} has ended (${entry.status}): only a running job takes a savepoint.`);
+      return this.ctx.ask(entry.jobMaster, { type: 'triggerSavepoint', targetDir, stop }, entry.jobGraph.settings.checkpointing.timeoutMs + 2 * this.settings.askTimeoutMs);
+    },
     jobStatusChanged: ({ jobId, status }) => {
       const entry = this.jobs.get(jobId);
       if (entry !== undefined && entry.result === undefined) entry.status = status;
     },
     jobReachedTerminalState: ({ result, details }) => {
       const entry = this.jobs.get(result.jobId);
-      if (entry !== undefined) entry.details = details;
+      if (entry === undefined || entry.result !== undefined) return;
+      entry.details = details;
+      if (entry.jobMaster === undefined) {
+        this.complete(result as JobResult);
+        return;
+      }
+      // The checkpoint statistics stay readable after the job (and its JobMaster) are gone.
+      const stats = this.ctx.ask(entry.jobMaster, { type: 'requestCheckpointStats' }, this.settings.askTimeoutMs).catch(() => null);
+      this.ctx.pipeToSelf(stats, (r) => ({ type: 'archived', result, stats: r.ok ? r.value : null }));
+    },
+    archived: ({ result, stats }) => {
+      const entry = this.jobs.get(result.jobId);
+      if (entry !== undefined && stats !== null) entry.checkpointStats = stats;
       this.complete(result as JobResult);
     },
   };

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { JobEdge, JobGraph, JobVertex } from '../../api/job-graph.js';
 import { isPointwise, pointwiseTargets } from '../../operators/partitioners.js';
+import type { CheckpointMetadata } from '../checkpoint/storage.js';
 import type { ChannelEndpoint, DataEndpoint, SlotLocation, TaskDeployment } from '../task/deployment.js';
 
 export interface AllocatedSlot {
@@ -41,7 +42,13 @@ export interface PlannedTask {
  * TaskExecutors reported them: each deployment carries those of its channels' peers on other
  * TaskManagers, so its slot can connect to them.
  */
-export function planDeployments(job: JobGraph, slots: readonly AllocatedSlot[], attemptNumber: number, dataEndpoints: readonly DataEndpoint[] = []): PlannedTask[] {
+export function planDeployments(
+  job: JobGraph,
+  slots: readonly AllocatedSlot[],
+  attemptNumber: number,
+  dataEndpoints: readonly DataEndpoint[] = [],
+  restoreFrom?: CheckpointMetadata,
+): PlannedTask[] {
   const endpointOf = new Map(dataEndpoints.map((e) => [`${e.taskManager}#${e.slot}`, e]));
   const vertices = new Map(job.vertices.map((v) => [v.id, v]));
   const location = (subtask: number): SlotLocation => ({ taskManager: slots[subtask]!.resourceId, slot: slots[subtask]!.slot });
@@ -86,9 +93,17 @@ export function planDeployments(job: JobGraph, slots: readonly AllocatedSlot[], 
           inputs,
           outputs,
           ...(remote.size > 0 ? { dataEndpoints: [...remote.values()] } : {}),
+          ...restoreOf(restoreFrom, vertex.id),
         },
       });
     }
   }
   return planned;
+}
+
+/** A vertex's state files in the checkpoint restored from; none when the vertex had no state there. */
+function restoreOf(restoreFrom: CheckpointMetadata | undefined, vertexId: string): { restore?: { checkpointId: number; files: Array<string | null> } } {
+  const vertex = restoreFrom?.vertices[vertexId];
+  if (restoreFrom === undefined || vertex === undefined || vertex.files.every((f) => f === null)) return {};
+  return { restore: { checkpointId: restoreFrom.checkpointId, files: [...vertex.files] } };
 }

@@ -21,13 +21,16 @@ import { acceptLeadership, contend, LeadershipMessages, type HighAvailabilitySer
 import type { DispatcherSpec } from '../dispatcher/protocol.js';
 import { ResourceManagerProtocol, type ResourceManagerSpec } from '../resourcemanager/protocol.js';
 import { Actor } from '../system/actor.js';
-import { toWireError, type WireError } from '../system/errors.js';
+import { RequestError, toWireError, type WireError } from '../system/errors.js';
 import { HeartbeatMonitor, type HeartbeatSettings } from '../system/heartbeat.js';
 import { defineProtocol, type Handlers, type Message } from '../system/protocol.js';
 import type { ActorRef } from '../system/ref.js';
 import { TaskExecutorProtocol, TaskProtocol } from '../taskexecutor/protocol.js';
 import type { ExecutionState, JobArtifact } from '../task/deployment.js';
-import type { JobStatus } from '../task/schemas.js';
+import { CheckpointBarrierSchema, type JobStatus } from '../task/schemas.js';
+import { CheckpointCoordinator } from '../checkpoint/coordinator.js';
+import type { CheckpointCoordinatorSpec } from '../checkpoint/protocol.js';
+import type { CheckpointMetadata, CompletedCheckpoint } from '../checkpoint/storage.js';
 import { planDeployments, slotsNeeded, type AllocatedSlot, type PlannedTask } from './execution-plan.js';
 import { JobMasterProtocol, type JobDetails, type JobMasterSpec } from './protocol.js';
 import { createRestartStrategy, type RestartStrategy } from './restart-strategy.js';
@@ -61,6 +64,12 @@ const Internal = defineProtocol('jobmaster-internal', {
   taskManagerLost: { request: Type.Object({ taskExecutor: Type.String(), reason: Type.String(), forgotJob: Type.Boolean() }) },
   /** The previous attempt's slots are released and its restart delay is over. */
   restart: { request: Type.Object({ attempt: Type.Integer() }) },
+  /** The checkpoint a restart starts from (null: none completed yet). */
+  restoreFound: { request: Type.Object({ attempt: Type.Integer(), checkpoint: Type.Unknown() }) },
+  /** From the CheckpointCoordinator: snapshot the enumerators and trigger the sources. */
+  performCheckpoint: { request: Type.Object({ checkpointId: Type.Integer(), attempt: Type.Integer(), barrier: CheckpointBarrierSchema }) },
+  /** From the CheckpointCoordinator: too many checkpoints failed in a row. */
+  checkpointsFailing: { request: Type.Object({ message: Type.String() }) },
 });
 type Spec = JobMasterSpec & typeof Internal.spec;
 const Protocol = defineProtocol('jobmaster', { ...JobMasterProtocol.spec, ...Internal.spec });
@@ -97,6 +106,12 @@ export class JobMaster extends Actor<Spec> {
   private reported = false;
   /** Every TaskExecutor of the current attempt has the job set up. */
   private prepared = false;
+  /** The job's CheckpointCoordinator (STREAMING jobs). */
+  private checkpoints: ActorRef<CheckpointCoordinatorSpec> | undefined;
+  /** The current attempt told the coordinator that all its tasks run. */
+  private attemptRunning = false;
+  /** The checkpoint the current attempt restores. */
+  private restoreFrom: CheckpointMetadata | undefined;
   private readonly restartStrategy: RestartStrategy;
   private readonly election: LeaderElection;
   private heartbeats: HeartbeatMonitor<{ known: boolean }> | undefined;
@@ -106,8 +121,11 @@ export class JobMaster extends Actor<Spec> {
     private readonly artifact: JobArtifact,
     private readonly graph: StreamGraph | undefined,
     private readonly settings: JobMasterSettings,
+    /** The savepoint or retained checkpoint the job starts from (`runnel run -s`). */
+    private readonly initial?: CompletedCheckpoint,
   ) {
     super();
+    this.restoreFrom = initial?.metadata;
     this.startedAt = Date.now();
     this.timestamps['CREATED'] = this.startedAt;
     this.restartStrategy = createRestartStrategy(job.settings.restartStrategy);
@@ -130,6 +148,7 @@ export class JobMaster extends Actor<Spec> {
   readonly receive: Handlers<Spec> = {
     grantLeadership: ({ sessionId }) => {
       if (this.status !== 'CREATED' || !acceptLeadership(this.ctx, this.election, sessionId)) return;
+      this.startCheckpointCoordinator();
       this.setStatus('RUNNING');
       this.requestSlots();
     },
@@ -182,7 +201,7 @@ export class JobMaster extends Actor<Spec> {
         this.handleFailure(err);
         return;
       }
-      for (const planned of planDeployments(this.job, this.slots, this.attempt, dataEndpoints)) {
+      for (const planned of planDeployments(this.job, this.slots, this.attempt, dataEndpoints, this.restoreFrom)) {
         const d = planned.deployment;
         this.executions.set(d.executionId, {
           planned,
@@ -226,6 +245,12 @@ export class JobMaster extends Actor<Spec> {
         return;
       }
       if (state === 'FINISHED') this.deployReadyStages();
+      if (state === 'RUNNING') this.tellCoordinatorIfRunning();
+      if (state === 'FINISHED' && this.attemptRunning) {
+        // Checkpoints need every task running; this version stops them once one has finished.
+        this.attemptRunning = false;
+        this.tellCheckpoints({ type: 'attemptEnded', attempt: this.attempt });
+      }
       this.finishIfDone();
     },
     taskManagerLost: ({ taskExecutor, reason, forgotJob }) => {
@@ -252,12 +277,53 @@ export class JobMaster extends Actor<Spec> {
     },
     restart: ({ attempt }) => {
       if (attempt !== this.attempt || this.status !== 'RESTARTING') return;
-      this.ctx.log.info({ job: this.job.jobId, attempt }, `restarting job ${this.job.jobId} (attempt ${attempt})`);
+      const checkpoints = this.checkpoints;
+      if (checkpoints === undefined) {
+        this.ctx.tellSelf({ type: 'restoreFound', attempt, checkpoint: null });
+        return;
+      }
+      this.ctx.pipeToSelf(this.ctx.ask(checkpoints, { type: 'latestCompleted' }, this.settings.askTimeoutMs), (r) =>
+        r.ok ? { type: 'restoreFound', attempt, checkpoint: r.value } : { type: 'schedulingFailed', attempt, error: r.error },
+      );
+    },
+    restoreFound: ({ attempt, checkpoint }) => {
+      if (attempt !== this.attempt || this.status !== 'RESTARTING') return;
+      const found = checkpoint as { checkpointId: number; path: string; metadata: CheckpointMetadata } | null;
+      this.restoreFrom = found?.metadata;
+      this.ctx.log.info(
+        { job: this.job.jobId, attempt },
+        `restarting job ${this.job.jobId} (attempt ${attempt}) ${found === null ? 'from the beginning: no checkpoint completed' : `from checkpoint ${found.checkpointId} at ${found.path}`}`,
+      );
       this.setStatus('RUNNING');
       this.requestSlots();
     },
-    acknowledgeCheckpoint: () => {},
-    declineCheckpoint: () => {},
+    performCheckpoint: ({ checkpointId, attempt, barrier }) => {
+      const checkpoints = this.checkpoints;
+      if (checkpoints === undefined) return;
+      const running = [...this.executions.values()];
+      if (attempt !== this.attempt || this.status !== 'RUNNING' || !running.every((e) => e.state === 'RUNNING')) {
+        this.ctx.tell(checkpoints, { type: 'checkpointNotTriggered', checkpointId, reason: 'not every task of the job is running' });
+        return;
+      }
+      // In one turn: the enumerators' state, then the sources' trigger. No split assignment can
+      // fall between the two.
+      const enumerators: Record<string, unknown> = {};
+      try {
+        for (const [vertexId, coordinator] of this.coordinators) enumerators[vertexId] = coordinator.snapshotState(checkpointId);
+      } catch (err) {
+        this.ctx.tell(checkpoints, { type: 'checkpointNotTriggered', checkpointId, reason: `a split enumerator could not snapshot its state: ${(err as Error).message}` });
+        return;
+      }
+      for (const e of running) if (e.planned.vertex.isSource) this.ctx.tell(e.task, { type: 'triggerCheckpoint', barrier });
+      this.ctx.tell(checkpoints, { type: 'checkpointTriggered', checkpointId, enumerators });
+    },
+    checkpointsFailing: ({ message }) => this.handleFailure({ name: 'CheckpointException', message }),
+    acknowledgeCheckpoint: ({ type: _t, ...ack }) => {
+      if (this.executions.has(ack.executionId)) this.tellCheckpoints({ type: 'acknowledge', ...ack });
+    },
+    declineCheckpoint: ({ type: _t, ...decline }) => {
+      if (this.executions.has(decline.executionId)) this.tellCheckpoints({ type: 'decline', ...decline });
+    },
     requestSplit: ({ executionId }) => {
       const execution = this.executions.get(executionId);
       if (execution === undefined) return;
@@ -286,6 +352,16 @@ export class JobMaster extends Actor<Spec> {
       vertices: this.job.vertices.map((v) => ({ id: v.id, name: v.name, parallelism: v.parallelism, states: this.statesOf(v) })),
     }),
     requestJobDetails: () => this.details(),
+    requestCheckpointStats: () => {
+      if (this.checkpoints === undefined) return { counts: { restored: 0, total: 0, inProgress: 0, completed: 0, failed: 0 }, history: [], restored: null };
+      return this.ctx.ask(this.checkpoints, { type: 'requestStats' }, this.settings.askTimeoutMs);
+    },
+    triggerSavepoint: ({ targetDir, stop }) => {
+      if (this.checkpoints === undefined) throw new RequestError(`Job ${this.job.jobId} runs in BATCH mode, which takes no savepoints.`);
+      if (this.status !== 'RUNNING') throw new RequestError(`Job ${this.job.jobId} is ${this.status}: only a running job takes a savepoint.`);
+      const savepoint = this.ctx.ask(this.checkpoints, { type: 'triggerSavepoint', targetDir, stop }, this.job.settings.checkpointing.timeoutMs + this.settings.askTimeoutMs);
+      return stop ? savepoint.then((done) => (this.ctx.tellSelf({ type: 'cancel' }), done)) : savepoint;
+    },
     requestTaskMetrics: async () => {
       const byExecution = new Map([...this.executions.values()].map((e) => [e.planned.deployment.executionId, e]));
       const executors = [...new Set(this.slots.map((s) => s.taskExecutor))];
@@ -444,6 +520,7 @@ export class JobMaster extends Actor<Spec> {
         throw new Error(`no source for vertex '${vertex.name}': the JobMaster has no graph for job ${this.job.jobId}`);
       }
       const attempt = this.attempt;
+      const restored = this.restoreFrom === undefined || !(vertex.id in this.restoreFrom.enumerators) ? undefined : { state: this.restoreFrom.enumerators[vertex.id] };
       const coordinator = new SourceCoordinator(node.transformation.source as Source<unknown, SourceSplit, unknown>, vertex.parallelism, {
         assignSplits: (subtask, splits) => this.toReader(vertex, subtask, (task) => this.ctx.tell(task, { type: 'addSplits', splits })),
         noMoreSplits: (subtask) => this.toReader(vertex, subtask, (task) => this.ctx.tell(task, { type: 'noMoreSplits' })),
@@ -456,7 +533,7 @@ export class JobMaster extends Actor<Spec> {
           });
           this.ctx.pipeToSelf(work(), (r) => ({ type: 'callback', id, ok: r.ok, value: r.ok ? r.value : r.error }));
         },
-      });
+      }, restored);
       this.coordinators.set(vertex.id, coordinator);
       coordinator.start();
     }
@@ -487,6 +564,7 @@ export class JobMaster extends Actor<Spec> {
       `job ${this.job.jobId} restarts in ${decision.delayMs} ms after a failure: ${wire.name}: ${wire.message}`,
     );
     this.setStatus('RESTARTING');
+    this.endAttemptForCheckpoints();
     const attempt = ++this.attempt;
     this.prepared = false;
     for (const e of this.executions.values()) if (!TERMINAL.has(e.state)) this.setExecutionState(e, 'CANCELED');
@@ -530,11 +608,57 @@ export class JobMaster extends Actor<Spec> {
 
   private failJob(error: unknown, taskName?: string): void {
     if (this.status !== 'RUNNING' && this.status !== 'CANCELLING' && this.status !== 'CREATED') return;
+    this.endAttemptForCheckpoints();
     this.failure ??= isWire(error) ? error : toWireError(error);
     this.ctx.log.warn({ job: this.job.jobId, task: taskName, error: this.failure.message }, 'job failing');
     this.setStatus('FAILING');
     this.cancelExecutions();
     this.finishIfDone();
+  }
+
+  private endAttemptForCheckpoints(): void {
+    if (!this.attemptRunning) return;
+    this.attemptRunning = false;
+    this.tellCheckpoints({ type: 'attemptEnded', attempt: this.attempt });
+  }
+
+  private tellCheckpoints(message: Message<CheckpointCoordinatorSpec>): void {
+    if (this.checkpoints !== undefined) this.ctx.tell(this.checkpoints, message);
+  }
+
+  /** Once every task of the attempt runs, the coordinator may checkpoint them. */
+  private tellCoordinatorIfRunning(): void {
+    if (this.attemptRunning || this.checkpoints === undefined || this.status !== 'RUNNING') return;
+    const all = [...this.executions.values()];
+    if (all.length === 0 || !all.every((e) => e.state === 'RUNNING')) return;
+    this.attemptRunning = true;
+    this.tellCheckpoints({
+      type: 'attemptRunning',
+      attempt: this.attempt,
+      tasks: all.map((e) => ({
+        executionId: e.planned.deployment.executionId,
+        vertexId: e.planned.vertex.id,
+        subtask: e.planned.deployment.subtaskIndex,
+        isSource: e.planned.vertex.isSource,
+        task: e.task.path,
+      })),
+    });
+  }
+
+  private startCheckpointCoordinator(): void {
+    if (this.job.settings.runtimeMode === 'BATCH') return;
+    const self = this.ctx.self.withFencingToken(this.ctx.fencingToken);
+    this.checkpoints = this.ctx.spawn('checkpointcoordinator', () =>
+      new CheckpointCoordinator({
+        jobId: this.job.jobId,
+        checkpointing: this.job.settings.checkpointing,
+        counter: this.settings.ha.checkpointIdCounter(this.job.jobId),
+        vertices: Object.fromEntries(this.job.vertices.map((v) => [v.id, { parallelism: v.parallelism, maxParallelism: v.maxParallelism }])),
+        trigger: (checkpointId, attempt, barrier) => this.ctx.tell(self, { type: 'performCheckpoint', checkpointId, attempt, barrier }),
+        failJob: (error) => this.ctx.tell(self, { type: 'checkpointsFailing', message: error.message }),
+        ...(this.initial === undefined ? {} : { initial: this.initial }),
+      }),
+    );
   }
 
   private cancelExecutions(): void {
@@ -553,6 +677,7 @@ export class JobMaster extends Actor<Spec> {
     else if (this.status === 'FAILING' && allTerminal) status = 'FAILED';
     else if (this.status === 'CANCELLING' && allTerminal) status = 'CANCELED';
     if (status === undefined) return;
+    this.endAttemptForCheckpoints();
     this.setStatus(status);
     this.endedAt = Date.now();
     this.reported = true;

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { defineProtocol } from '../system/protocol.js';
+import { CheckpointingStatsSchema } from '../checkpoint/protocol.js';
 import { ExecutionStateSchema, JobStatusSchema, WireErrorSchema } from '../task/schemas.js';
 
 /** One entry of a job's exception history (REST `/jobs/:jobid/exceptions`). */
@@ -98,6 +99,11 @@ export const JobMasterProtocol = defineProtocol('jobmaster', {
   cancel: { request: Type.Object({}), reply: Type.Null(), unfenced: true },
   /** The job's details for the REST API. */
   requestJobDetails: { request: Type.Object({}), reply: JobDetailsSchema, unfenced: true },
+  /** The job's checkpoint statistics (REST `/jobs/:id/checkpoints`). */
+  requestCheckpointStats: { request: Type.Object({}), reply: CheckpointingStatsSchema, unfenced: true },
+  /** Takes a savepoint; replies with its folder once complete. */
+  /** With `stop`, the job is cancelled once the savepoint is complete (stop with savepoint). */
+  triggerSavepoint: { request: Type.Object({ targetDir: Type.Union([Type.String(), Type.Null()]), stop: Type.Boolean() }), reply: Type.Object({ checkpointId: Type.Integer(), path: Type.String() }), unfenced: true },
   /** The latest metrics of the job's running tasks, gathered from their TaskExecutors. */
   requestTaskMetrics: { request: Type.Object({}), reply: Type.Array(VertexTaskMetricsSchema), unfenced: true },
   /** The job's status and per-vertex task states. */

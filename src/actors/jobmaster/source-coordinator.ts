@@ -21,6 +21,8 @@ export class SourceCoordinator {
     source: Source<unknown, SourceSplit, unknown>,
     private readonly parallelism: number,
     channel: ReaderChannel,
+    /** The enumerator's state in the checkpoint the job restarts from; absent: a fresh start. */
+    restored?: { readonly state: unknown },
   ) {
     const ctx: SplitEnumeratorContext<SourceSplit> = {
       currentParallelism: () => this.parallelism,
@@ -32,7 +34,17 @@ export class SourceCoordinator {
       sendEventToSourceReader: (subtask, event) => channel.sendEvent(subtask, event),
       callAsync: (callable, handler) => channel.callAsync(callable, handler),
     };
-    this.enumerator = source.createEnumerator(ctx);
+    this.enumerator = restored === undefined ? source.createEnumerator(ctx) : source.restoreEnumerator(ctx, restored.state);
+  }
+
+  /** The enumerator's state for checkpoint `checkpointId` (splits not yet assigned, ...). */
+  snapshotState(checkpointId: number): unknown {
+    return this.enumerator.snapshotState(checkpointId);
+  }
+
+  /** Every part of the checkpoint is durable. */
+  notifyCheckpointComplete(checkpointId: number): void {
+    this.enumerator.notifyCheckpointComplete?.(checkpointId);
   }
 
   start(): void {
