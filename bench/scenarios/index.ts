@@ -7,5 +7,6 @@ import { rawPipe, rawRoundTrip } from './raw-zmq.js';
 import { rpcAsk, rpcTell } from './rpc.js';
 import { batchAggregation, keyedAggregation, keyedShuffle, pipelineChained, windowTumbling } from './dataflow.js';
 import { networkShuffle } from './network-shuffle.js';
+import { checkpointing } from './checkpointing.js';
 
-export const scenarios: Scenario[] = [rawPipe, rawRoundTrip, rpcTell, rpcAsk, pipelineChained, keyedAggregation, keyedShuffle, networkShuffle, windowTumbling, batchAggregation];
+export const scenarios: Scenario[] = [rawPipe, rawRoundTrip, rpcTell, rpcAsk, pipelineChained, keyedAggregation, keyedShuffle, networkShuffle, windowTumbling, batchAggregation, checkpointing];

@@ -115,6 +115,10 @@ export class StreamGroupedReduce extends OneInputOperator {
     this.keyed.restore(restored);
   }
 
+  notifyCheckpointComplete(checkpointId: number): Promise<void> {
+    return notifyFunctions([this.user], checkpointId);
+  }
+
   override finish(): void {
     if (!this.finalOnly) return;
     const backend = this.keyed.backend;

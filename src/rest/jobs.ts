@@ -49,7 +49,8 @@ function counts(states: readonly ExecutionState[]): Record<string, number> {
 const span = (start: number, end: number, now: number): number => (start < 0 ? -1 : (end > 0 ? end : now) - start);
 
 export function jobRoutes(ctx: JobRouteContext): JobRoute[] {
-  const metricsOf = async (jobId: string, ended: boolean): Promise<VertexTaskMetrics[]> => (ended ? [] : ctx.askJob(jobId, 'requestJobMetrics'));
+  // Metrics are best effort: without them the routes still answer (with zeros).
+  const metricsOf = async (jobId: string, ended: boolean): Promise<VertexTaskMetrics[]> => (ended ? [] : ctx.askJob(jobId, 'requestJobMetrics').catch(() => []));
   const ended = (d: JobDetails): boolean => d.endTime > 0;
   const vertexOf = (d: JobDetails, vertexId: string) => {
     const v = d.vertices.find((x) => x.id === vertexId);

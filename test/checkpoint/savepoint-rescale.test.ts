@@ -68,4 +68,12 @@ t.test('stop with a savepoint at parallelism 2, resume at 3, then at 1: every li
   const missing = await runnel(['run', '-d', '-s', join(dir, 'no-such-savepoint'), ...job]);
   t.equal(missing.code, 1);
   t.match(missing.stderr, /No checkpoint or savepoint at .*no-such-savepoint/);
+
+  // Another job has none of the savepoint's operators: refused, unless their state may be skipped.
+  const other = ['examples/wordcount.ts', '--input', 'README.md'];
+  const refused = await runnel(['run', '-d', '-s', savepoint2, ...other]);
+  t.equal(refused.code, 1);
+  t.match(refused.stderr, /has state for operator\(s\) .* that the job does not have.*-n/s);
+  const skipped = await runnel(['run', '-n', '-s', savepoint2, ...other]);
+  t.equal(skipped.code, 0, skipped.stderr);
 });

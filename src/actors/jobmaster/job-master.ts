@@ -84,6 +84,8 @@ interface Execution {
 }
 
 const TERMINAL: ReadonlySet<ExecutionState> = new Set(['FINISHED', 'FAILED', 'CANCELED']);
+/** How long the REST API's metrics wait for each TaskExecutor. */
+const METRICS_TIMEOUT_MS = 1_000;
 /** Keeps the exception history of a job that fails and restarts for days bounded. */
 const MAX_EXCEPTIONS = 64;
 
@@ -367,7 +369,8 @@ export class JobMaster extends Actor<Spec> {
       const executors = [...new Set(this.slots.map((s) => s.taskExecutor))];
       const replies = await Promise.all(
         executors.map((te) =>
-          this.ctx.ask(this.ctx.system.ref(TaskExecutorProtocol, te), { type: 'requestTaskMetrics', jobId: this.job.jobId }, this.settings.askTimeoutMs).catch(() => []),
+          // Metrics are best effort: a lost TaskExecutor must not hold the answer up.
+          this.ctx.ask(this.ctx.system.ref(TaskExecutorProtocol, te), { type: 'requestTaskMetrics', jobId: this.job.jobId }, METRICS_TIMEOUT_MS).catch(() => []),
         ),
       );
       return replies.flat().flatMap(({ executionId, ...metrics }) => {

@@ -153,4 +153,6 @@ t.test('unfinished checkpoint folders (no _metadata) are removed; metadata error
   t.ok(existsSync(join(dir, 'chk-1')) && existsSync(join(dir, 'other')));
   await t.rejects(readMetadata(join(dir, 'chk-1')), /corrupt|not a Runnel checkpoint/);
   await t.rejects(readMetadata(join(dir, 'nope')), /No checkpoint or savepoint at .*nope/);
+  const halfWritten = t.testdir({ 'chk-7': { 'v-0': 'state written, metadata never' } });
+  await t.rejects(readMetadata(join(halfWritten, 'chk-7')), /No checkpoint or savepoint at .*chk-7/, 'a checkpoint without _metadata is never restored from');
 });
