@@ -13,7 +13,8 @@
  * (about {@link BURST_MS} worth of records, at least one) is allowed again. No timer per record.
  * Tokens saved up while the job was slow are capped at about {@link MAX_SAVED_MS} worth.
  */
-import { systemSourceClock, type SourceCancellable, type SourceClock } from './availability.js';
+import { systemSourceClock, type SourceClock } from './availability.js';
+import { TokenBucket } from './token-bucket.js';
 import { ConnectorArgumentError } from './errors.js';
 import {
   DEFAULT_SPLITS_PER_READER,
@@ -44,10 +45,6 @@ export interface DataGeneratorSourceOptions extends ReaderOptions {
 
 export type DataGeneratorEnumState = SplitQueueState<DataGeneratorSplit>;
 
-/** A throttled reader waits until about this many milliseconds' worth of records may go out. */
-export const BURST_MS = 10;
-/** A throttled reader saves up at most about this many milliseconds' worth of records. */
-export const MAX_SAVED_MS = 100;
 
 /** The index space of an unbounded generator. */
 const UNBOUNDED_END = 2 ** 53;
@@ -156,52 +153,5 @@ export class DataGeneratorReader<T> extends SequentialSplitReader<T, DataGenerat
   override async close(): Promise<void> {
     this.limiter?.cancel();
     await super.close();
-  }
-}
-
-/** Tokens accrue continuously at `ratePerSecond`; a record costs one. */
-class TokenBucket {
-  private readonly perMs: number;
-  private readonly burst: number;
-  private readonly capacity: number;
-  private readonly clock: SourceClock;
-  private readonly onAllowed: () => void;
-  /** One record may go out at once: the first record is not delayed. */
-  private tokens = 1;
-  private last: number | undefined;
-  private timer: SourceCancellable | undefined;
-
-  constructor(ratePerSecond: number, clock: SourceClock, onAllowed: () => void) {
-    this.perMs = ratePerSecond / 1000;
-    this.burst = Math.max(1, Math.floor(this.perMs * BURST_MS));
-    this.capacity = Math.max(this.burst, this.perMs * MAX_SAVED_MS);
-    this.clock = clock;
-    this.onAllowed = onAllowed;
-  }
-
-  /** How many of `wanted` records may go out now; those are paid for. */
-  take(wanted: number): number {
-    const now = this.clock.now();
-    if (this.last !== undefined) this.tokens = Math.min(this.capacity, this.tokens + (now - this.last) * this.perMs);
-    this.last = now;
-    const granted = Math.min(wanted, Math.floor(this.tokens));
-    this.tokens -= granted;
-    return granted;
-  }
-
-  /** Sets (once) the timer for when a burst of up to `remaining` records is allowed. */
-  wakeWhenAllowed(remaining: number): void {
-    if (this.timer !== undefined) return;
-    const target = Math.min(this.burst, remaining);
-    const delay = Math.max(1, Math.ceil((target - this.tokens) / this.perMs));
-    this.timer = this.clock.schedule(delay, () => {
-      this.timer = undefined;
-      this.onAllowed();
-    });
-  }
-
-  cancel(): void {
-    this.timer?.cancel();
-    this.timer = undefined;
   }
 }

@@ -31,9 +31,10 @@ export { DEFAULT_CHUNK_SIZE, TextLineFileReader, TextLineFileSource, isHiddenFil
 export type { FileSourceEnumState, FileSourceSplit, TextLineFileSourceOptions } from './text-file.js';
 export { DEFAULT_MAX_BUFFERED_LINES, DEFAULT_RETRY_DELAY_MS, SocketTextReader, SocketTextSource } from './socket.js';
 export type { SocketEnumState, SocketSplit, SocketTextSourceOptions } from './socket.js';
-export { KeyedSequenceReader, KeyedSequenceSource, PACE_BURST_MS, PACE_MAX_SAVED_MS } from './keyed-sequence.js';
+export { KeyedSequenceReader, KeyedSequenceSource } from './keyed-sequence.js';
 export type { KeyedSequenceEnumState, KeyedSequenceEvent, KeyedSequenceSourceOptions, KeyedSequenceSplit } from './keyed-sequence.js';
-export { BURST_MS, DataGeneratorReader, DataGeneratorSource, MAX_SAVED_MS } from './datagen.js';
+export { DataGeneratorReader, DataGeneratorSource } from './datagen.js';
+export { BURST_MS, MAX_SAVED_MS, TokenBucket } from './token-bucket.js';
 export type { DataGeneratorEnumState, DataGeneratorSourceOptions, DataGeneratorSplit, GeneratorFunction } from './datagen.js';
 
 export { PRINT_BUFFER_CHARS, PrintSink, PrintSinkWriter, formatForPrint, printPrefix } from './print-sink.js';

@@ -13,10 +13,11 @@
  *
  * Throttling: `ratePerSecond` is the total over all readers, each gets `ratePerSecond /
  * parallelism`. When a reader is ahead of its rate, `pollNext` returns `NOTHING_AVAILABLE` and
- * one timer wakes it when about {@link PACE_BURST_MS} worth of events may go out; no timer per
- * event. Time saved up while the job was slow is capped at about {@link PACE_MAX_SAVED_MS}.
+ * one timer wakes it when about {@link BURST_MS} worth of events may go out; no timer per
+ * event. Time saved up while the job was slow is capped at about {@link MAX_SAVED_MS}.
  */
-import { systemSourceClock, type SourceCancellable, type SourceClock } from './availability.js';
+import { systemSourceClock, type SourceClock } from './availability.js';
+import { TokenBucket } from './token-bucket.js';
 import { ConnectorArgumentError } from './errors.js';
 import { DEFAULT_SPLITS_PER_READER, StaticSplitEnumerator, cutRange, splitCountFor, type SplitQueueState } from './split-enumerator.js';
 import { SequentialSplitReader, positiveIntegerOption, validateReaderOptions, type ReaderOptions, type SplitProgress } from './split-reader.js';
@@ -50,10 +51,6 @@ export interface KeyedSequenceSourceOptions extends ReaderOptions {
 
 export type KeyedSequenceEnumState = SplitQueueState<KeyedSequenceSplit>;
 
-/** A throttled reader waits until about this many milliseconds' worth of events may go out. */
-export const PACE_BURST_MS = 10;
-/** A throttled reader saves up at most about this many milliseconds' worth of events. */
-export const PACE_MAX_SAVED_MS = 100;
 
 export class KeyedSequenceSource implements Source<KeyedSequenceEvent, KeyedSequenceSplit, KeyedSequenceEnumState> {
   readonly keys: number;
@@ -107,7 +104,7 @@ export class KeyedSequenceSource implements Source<KeyedSequenceEvent, KeyedSequ
 
 export class KeyedSequenceReader extends SequentialSplitReader<KeyedSequenceEvent, KeyedSequenceSplit> {
   private readonly eventsPerKey: number;
-  private readonly pacer: Pacer | undefined;
+  private readonly pacer: TokenBucket | undefined;
   private split: KeyedSequenceSplit = { splitId: '', firstKey: 0, endKey: 0, next: 0 };
   private keyCount = 0;
   private next = 0;
@@ -117,7 +114,7 @@ export class KeyedSequenceReader extends SequentialSplitReader<KeyedSequenceEven
   constructor(ctx: SourceReaderContext, eventsPerKey: number, ratePerSecond: number | undefined, options: KeyedSequenceSourceOptions = {}) {
     super(ctx, options);
     this.eventsPerKey = eventsPerKey;
-    this.pacer = ratePerSecond === undefined ? undefined : new Pacer(ratePerSecond, options.clock ?? systemSourceClock, () => this.notifyAvailable());
+    this.pacer = ratePerSecond === undefined ? undefined : new TokenBucket(ratePerSecond, options.clock ?? systemSourceClock, () => this.notifyAvailable());
   }
 
   protected beginSplit(split: KeyedSequenceSplit): void {
@@ -164,52 +161,5 @@ export class KeyedSequenceReader extends SequentialSplitReader<KeyedSequenceEven
   override async close(): Promise<void> {
     this.pacer?.cancel();
     await super.close();
-  }
-}
-
-/** A token bucket: tokens accrue continuously at `ratePerSecond`; an event costs one. */
-class Pacer {
-  private readonly perMs: number;
-  private readonly burst: number;
-  private readonly capacity: number;
-  private readonly clock: SourceClock;
-  private readonly onAllowed: () => void;
-  /** The first event is not delayed. */
-  private tokens = 1;
-  private last: number | undefined;
-  private timer: SourceCancellable | undefined;
-
-  constructor(ratePerSecond: number, clock: SourceClock, onAllowed: () => void) {
-    this.perMs = ratePerSecond / 1000;
-    this.burst = Math.max(1, Math.floor(this.perMs * PACE_BURST_MS));
-    this.capacity = Math.max(this.burst, this.perMs * PACE_MAX_SAVED_MS);
-    this.clock = clock;
-    this.onAllowed = onAllowed;
-  }
-
-  /** How many of `wanted` events may go out now; those are paid for. */
-  take(wanted: number): number {
-    const now = this.clock.now();
-    if (this.last !== undefined) this.tokens = Math.min(this.capacity, this.tokens + (now - this.last) * this.perMs);
-    this.last = now;
-    const granted = Math.min(wanted, Math.floor(this.tokens));
-    this.tokens -= granted;
-    return granted;
-  }
-
-  /** Sets (once) the timer for when a burst of up to `remaining` events is allowed. */
-  wakeWhenAllowed(remaining: number): void {
-    if (this.timer !== undefined) return;
-    const target = Math.min(this.burst, remaining);
-    const delay = Math.max(1, Math.ceil((target - this.tokens) / this.perMs));
-    this.timer = this.clock.schedule(delay, () => {
-      this.timer = undefined;
-      this.onAllowed();
-    });
-  }
-
-  cancel(): void {
-    this.timer?.cancel();
-    this.timer = undefined;
   }
 }

@@ -37,6 +37,18 @@ export const CheckpointingStatsSchema = Type.Object({
 });
 export type CheckpointingStats = Static<typeof CheckpointingStatsSchema>;
 
+/** A task's acknowledgement of a checkpoint (CheckpointAck in task/deployment.ts, with its execution). */
+export const CheckpointAckSchema = Type.Object({
+  executionId: Type.String(),
+  checkpointId: Type.Integer(),
+  file: Type.Union([Type.String(), Type.Null()]),
+  bytes: Type.Number(),
+  alignmentMs: Type.Number(),
+  syncMs: Type.Number(),
+  asyncMs: Type.Number(),
+});
+export const CheckpointDeclineSchema = Type.Object({ executionId: Type.String(), checkpointId: Type.Integer(), reason: Type.String() });
+
 /** The CheckpointCoordinator of one job: a child of its JobMaster. */
 export const CheckpointCoordinatorProtocol = defineProtocol('checkpointcoordinator', {
   /** Every task of attempt `attempt` is running: checkpoint them periodically (tell). */
@@ -48,18 +60,8 @@ export const CheckpointCoordinatorProtocol = defineProtocol('checkpointcoordinat
   /** From the JobMaster: `checkpointId` could not be triggered (tell). */
   checkpointNotTriggered: { request: Type.Object({ checkpointId: Type.Integer(), reason: Type.String() }) },
   /** A task's acknowledgement, relayed by the JobMaster (tell). */
-  acknowledge: {
-    request: Type.Object({
-      executionId: Type.String(),
-      checkpointId: Type.Integer(),
-      file: Type.Union([Type.String(), Type.Null()]),
-      bytes: Type.Number(),
-      alignmentMs: Type.Number(),
-      syncMs: Type.Number(),
-      asyncMs: Type.Number(),
-    }),
-  },
-  decline: { request: Type.Object({ executionId: Type.String(), checkpointId: Type.Integer(), reason: Type.String() }) },
+  acknowledge: { request: CheckpointAckSchema },
+  decline: { request: CheckpointDeclineSchema },
   /**
    * Takes a savepoint into `targetDir` (or the configured savepoint folder); replies with its path
    * once complete. With `stop`, no checkpoint is triggered after it (the job is being stopped).

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { defineProtocol } from '../system/protocol.js';
-import { CheckpointingStatsSchema } from '../checkpoint/protocol.js';
+import { CheckpointAckSchema, CheckpointDeclineSchema, CheckpointingStatsSchema } from '../checkpoint/protocol.js';
 import { ExecutionStateSchema, JobStatusSchema, WireErrorSchema } from '../task/schemas.js';
 
 /** One entry of a job's exception history (REST `/jobs/:jobid/exceptions`). */
@@ -78,19 +78,9 @@ export const JobMasterProtocol = defineProtocol('jobmaster', {
     }),
   },
   /** A task's part of a checkpoint is durable (tell). */
-  acknowledgeCheckpoint: {
-    request: Type.Object({
-      executionId: Type.String(),
-      checkpointId: Type.Integer(),
-      file: Type.Union([Type.String(), Type.Null()]),
-      bytes: Type.Number(),
-      alignmentMs: Type.Number(),
-      syncMs: Type.Number(),
-      asyncMs: Type.Number(),
-    }),
-  },
+  acknowledgeCheckpoint: { request: CheckpointAckSchema },
   /** A task cannot take part in a checkpoint; it is aborted (tell). */
-  declineCheckpoint: { request: Type.Object({ executionId: Type.String(), checkpointId: Type.Integer(), reason: Type.String() }) },
+  declineCheckpoint: { request: CheckpointDeclineSchema },
   /** A source reader asks its enumerator for a split (tell). */
   requestSplit: { request: Type.Object({ executionId: Type.String() }) },
   /** A source reader's event for its enumerator (tell). */
