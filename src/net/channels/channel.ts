@@ -51,6 +51,19 @@ export class CreditedSender {
 
   constructor(private readonly deliver: (message: ChannelMessage) => void) {}
 
+  /** The sending end of channel `id` as a task sees it. */
+  asOutput(id: string): OutputChannel {
+    const sender = this;
+    return {
+      id,
+      send: (m) => this.send(m),
+      get backlog() {
+        return sender.backlog;
+      },
+      onWritable: (cb) => this.onWritable(cb),
+    };
+  }
+
   get backlog(): number {
     return this.queue.length;
   }

@@ -33,14 +33,7 @@ export class PortLink implements ChannelLink {
       this.port.postMessage({ t: 'data', ch: id, bytes: owned } satisfies LinkMessage, [owned.buffer]);
     });
     this.senders.set(id, sender);
-    return {
-      id,
-      send: (m) => sender.send(m),
-      get backlog() {
-        return sender.backlog;
-      },
-      onWritable: (cb) => sender.onWritable(cb),
-    };
+    return sender.asOutput(id);
   }
 
   input(id: string): InputChannel {

@@ -157,14 +157,7 @@ export class ZmqLink implements ChannelLink {
       writer.write([DATA_HEADER, idFrame, payload]);
     });
     this.plane.registerSender(id, sender);
-    return {
-      id,
-      send: (m) => sender.send(m),
-      get backlog() {
-        return sender.backlog;
-      },
-      onWritable: (cb) => sender.onWritable(cb),
-    };
+    return sender.asOutput(id);
   }
 
   /** Inputs are served by the plane's one ROUTER, whoever sends to them. */
