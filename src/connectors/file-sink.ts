@@ -150,13 +150,10 @@ export class RowFormatBuilder<T> {
 export type EndOfInputCommit = 'final-checkpoint' | 'publish';
 
 /**
- * The runtime has no final checkpoint yet (a task finishes right after its end of input, and
- * the completion of its last checkpoint may never reach it), so a writer with checkpoints on
- * publishes at end of input: with `'final-checkpoint'`, the tail of every bounded job would stay
- * hidden. Switch to `'final-checkpoint'` once the task waits, after `flush(true)`, for a
- * checkpoint to complete and commits its committables before it finishes.
+ * A task at the end of its input waits for the job's final checkpoint and commits what it
+ * covers before it finishes, so the last part stays pending for that checkpoint.
  */
-export const END_OF_INPUT_COMMIT: EndOfInputCommit = 'publish';
+export const END_OF_INPUT_COMMIT: EndOfInputCommit = 'final-checkpoint';
 
 export class FileSink<T> implements Sink<T, FileSinkCommittable> {
   /** The output folder as given (a path or a `file://` URL). */
@@ -244,6 +241,9 @@ export class FileSinkWriter<T> implements SinkWriter<T, FileSinkCommittable> {
     this.maxPartSize = rollingPolicy.maxPartSize;
     this.naming = naming;
     this.endOfInputCommit = endOfInputCommit;
+    // With checkpoints, even a job too short for one before its end leaves its parts pending
+    // for the final checkpoint.
+    this.checkpointing = ctx.checkpointing === true;
   }
 
   write(element: T, _timestamp?: number): void {

@@ -21,6 +21,11 @@ export interface WriterInitContext {
   readonly parallelism: number;
   /** 0 on the first run of this subtask, then one more on every restart. */
   readonly attemptNumber: number;
+  /**
+   * The job checkpoints, and its final checkpoint (taken once every task reached the end of its
+   * input) commits what `flush(true)` leaves pending. Absent: false.
+   */
+  readonly checkpointing?: boolean;
 }
 
 /** What a committer is told; the same facts as a writer's. */

@@ -56,6 +56,8 @@ export interface OperatorSetup {
   readonly keySelectors: readonly (((value: unknown) => unknown) | undefined)[];
   /** BATCH: keyed operators emit final results only, at the end of input. */
   readonly runtimeMode: 'STREAMING' | 'BATCH';
+  /** The job checkpoints: a task at the end of its input waits for the final checkpoint. */
+  readonly checkpointing?: boolean;
   /** `pipeline.auto-watermark-interval`: how often periodic watermarks are generated. */
   readonly autoWatermarkIntervalMs: number;
 }

@@ -23,7 +23,7 @@ export class SinkWriterOperator extends OneInputOperator {
   override async open(setup: OperatorSetup): Promise<void> {
     super.open(setup);
     const { subtaskIndex, parallelism, attemptNumber } = setup.info;
-    const context = { indexOfSubtask: subtaskIndex, parallelism, attemptNumber };
+    const context = { indexOfSubtask: subtaskIndex, parallelism, attemptNumber, checkpointing: setup.checkpointing === true };
     this.writer = await this.sink.createWriter(context);
     if (this.writer.prepareCommit !== undefined) this.committer = this.sink.createCommitter?.(context);
   }

@@ -85,3 +85,22 @@ for (const parallelism of [1, 2]) {
     t.same([...lines].sort(), [...expected].sort());
   });
 }
+
+t.test('a bounded job ends with a final checkpoint that commits its last part files', async (t) => {
+  const base = t.testdir({ out: {} });
+  const out = join(base, 'out');
+  const env = StreamExecutionEnvironment.getExecutionEnvironment(Configuration.fromRecord({ 'execution.checkpointing.dir': join(base, 'checkpoints') }));
+  env.setParallelism(2);
+  // Far longer than the job: no periodic checkpoint happens; only the final one can commit.
+  env.enableCheckpointing(60_000);
+  env
+    .fromSource(new KeyedSequenceSource(3, 50), undefined, 'sequences')
+    .keyBy((e) => e.key)
+    .process(new Checker())
+    .sinkTo(FileSink.forRowFormat<string>(out).build());
+  await env.execute('final checkpoint');
+  const names = readdirSync(out);
+  t.same(names.filter((f) => f.startsWith('.')), [], 'nothing left pending or in progress');
+  const lines = names.flatMap((f) => readFileSync(join(out, f), 'utf8').split('\n').filter(Boolean));
+  t.same([...lines].sort(), Array.from({ length: 3 }, (_, k) => Array.from({ length: 50 }, (_, i) => `${k},${i + 1}`)).flat().sort());
+});

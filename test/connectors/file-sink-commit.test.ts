@@ -140,10 +140,10 @@ t.test('a crash between prepareCommit and commit, then restore and recommit, pub
   await second.close();
 });
 
-t.test('at end of input with checkpoints, the default publishes everything not committed yet', async (t) => {
+t.test("with 'publish', end of input publishes everything not committed yet", async (t) => {
   const dir = t.testdir();
   const sink = FileSink.forRowFormat<number>(dir).build();
-  const writer = sink.createWriter(context(0));
+  const writer = new FileSinkWriter<number>(dir, context(0), simpleStringEncoder, DefaultRollingPolicy.of(1 << 20), { partPrefix: 'part', partSuffix: '' }, 'publish');
   writeAll(writer, range(0, 50));
   const chk1 = await checkpoint(writer, 1);
   writeAll(writer, range(50, 80));
@@ -157,7 +157,7 @@ t.test('at end of input with checkpoints, the default publishes everything not c
   await writer.close();
 });
 
-t.test("with 'final-checkpoint', end of input leaves the last part to the final checkpoint", async (t) => {
+t.test("with 'final-checkpoint' (the default), end of input leaves the last part to the final checkpoint", async (t) => {
   const dir = t.testdir();
   const sink = FileSink.forRowFormat<number>(dir).build();
   const writer = new FileSinkWriter<number>(dir, context(0), simpleStringEncoder, DefaultRollingPolicy.of(1 << 20), { partPrefix: 'part', partSuffix: '' }, 'final-checkpoint');

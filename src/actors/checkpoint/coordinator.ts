@@ -59,6 +59,8 @@ interface Pending {
   readonly onDone: Array<(error: Error | undefined, path: string, checkpointId: number) => void>;
   persisting: boolean;
   metadata: CheckpointMetadata | undefined;
+  /** Taken when every task had reached the end of its data: the last one. */
+  final: boolean;
 }
 
 /** How many finished checkpoints the statistics keep. */
@@ -157,15 +159,20 @@ export class CheckpointCoordinator extends Actor<Spec> {
       this.ctx.schedule(`expire`, this.settings.checkpointing.timeoutMs, { type: 'expired', checkpointId });
       this.settings.trigger(checkpointId, started.attempt, barrier);
     },
-    checkpointTriggered: ({ checkpointId, enumerators }) => {
+    checkpointTriggered: ({ checkpointId, enumerators, final }) => {
       const pending = this.pending;
       if (pending?.checkpointId !== checkpointId) return;
       pending.enumerators = enumerators;
+      pending.final = final;
       this.completeIfDone(pending);
     },
     checkpointNotTriggered: ({ checkpointId, reason }) => {
       const pending = this.pending;
-      if (pending?.checkpointId === checkpointId) this.abort(pending, reason);
+      // Not a failure of the checkpoint (tasks not all running yet): it does not count.
+      if (pending?.checkpointId === checkpointId) this.abort(pending, reason, false);
+    },
+    triggerNow: ({ attempt }) => {
+      if (attempt === this.attempt && this.pending === undefined) this.start('CHECKPOINT', null, undefined);
     },
     acknowledge: (ack) => {
       const pending = this.pending;
@@ -236,6 +243,7 @@ export class CheckpointCoordinator extends Actor<Spec> {
       onDone: done === undefined ? [] : [done],
       persisting: false,
       metadata: undefined,
+      final: false,
     };
     const id = this.settings.counter.getAndIncrement();
     const folder = id.then(async (checkpointId) => {
@@ -296,6 +304,8 @@ export class CheckpointCoordinator extends Actor<Spec> {
     );
     for (const task of this.tasks) this.ctx.tell(this.taskRef(task), { type: 'notifyCheckpointComplete', checkpointId: pending.checkpointId });
     for (const done of pending.onDone) done(undefined, pending.folder, pending.checkpointId);
+    // The tasks finish now: nothing more to checkpoint.
+    if (pending.final) this.stopTriggering();
     if (pending.kind === 'SAVEPOINT') return;
     this.completed.push({ metadata, path: pending.folder, bytes: pending.bytes, completedAt: now });
     // Subsumed checkpoints go (savepoints are never in this list, and are the user's).

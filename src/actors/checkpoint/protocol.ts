@@ -56,7 +56,9 @@ export const CheckpointCoordinatorProtocol = defineProtocol('checkpointcoordinat
   /** The attempt ended or lost a task: abort what is pending and stop triggering (tell). */
   attemptEnded: { request: Type.Object({ attempt: Type.Integer() }) },
   /** From the JobMaster: the sources of `checkpointId` were triggered, with the enumerators' states (tell). */
-  checkpointTriggered: { request: Type.Object({ checkpointId: Type.Integer(), enumerators: Type.Record(Type.String(), Type.Unknown()) }) },
+  checkpointTriggered: { request: Type.Object({ checkpointId: Type.Integer(), enumerators: Type.Record(Type.String(), Type.Unknown()), final: Type.Boolean() }) },
+  /** Every task reached the end of its data: take the final checkpoint now (tell). */
+  triggerNow: { request: Type.Object({ attempt: Type.Integer() }) },
   /** From the JobMaster: `checkpointId` could not be triggered (tell). */
   checkpointNotTriggered: { request: Type.Object({ checkpointId: Type.Integer(), reason: Type.String() }) },
   /** A task's acknowledgement, relayed by the JobMaster (tell). */

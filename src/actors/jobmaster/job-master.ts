@@ -81,6 +81,8 @@ interface Execution {
   readonly task: ActorRef<typeof TaskProtocol.spec>;
   startTime: number;
   endTime: number;
+  /** Reached the end of its data; waits for the final checkpoint. */
+  endOfData: boolean;
 }
 
 const TERMINAL: ReadonlySet<ExecutionState> = new Set(['FINISHED', 'FAILED', 'CANCELED']);
@@ -212,6 +214,7 @@ export class JobMaster extends Actor<Spec> {
           task: this.ctx.system.ref(TaskProtocol, `${planned.slot.taskExecutor}/${d.executionId}`),
           startTime: -1,
           endTime: -1,
+          endOfData: false,
         });
       }
       this.deployReadyStages();
@@ -307,6 +310,10 @@ export class JobMaster extends Actor<Spec> {
         this.ctx.tell(checkpoints, { type: 'checkpointNotTriggered', checkpointId, reason: 'not every task of the job is running' });
         return;
       }
+      // Tasks at the end of their data get no more barriers: they are triggered directly. Once
+      // all are there, this is the final checkpoint, after which they finish.
+      const final = running.every((e) => e.endOfData);
+      const trigger = { ...barrier, ...(final ? { final } : {}) };
       // In one turn: the enumerators' state, then the sources' trigger. No split assignment can
       // fall between the two.
       const enumerators: Record<string, unknown> = {};
@@ -316,10 +323,17 @@ export class JobMaster extends Actor<Spec> {
         this.ctx.tell(checkpoints, { type: 'checkpointNotTriggered', checkpointId, reason: `a split enumerator could not snapshot its state: ${(err as Error).message}` });
         return;
       }
-      for (const e of running) if (e.planned.vertex.isSource) this.ctx.tell(e.task, { type: 'triggerCheckpoint', barrier });
-      this.ctx.tell(checkpoints, { type: 'checkpointTriggered', checkpointId, enumerators });
+      for (const e of running) if (e.planned.vertex.isSource || e.endOfData) this.ctx.tell(e.task, { type: 'triggerCheckpoint', barrier: trigger });
+      this.ctx.tell(checkpoints, { type: 'checkpointTriggered', checkpointId, enumerators, final });
     },
     checkpointsFailing: ({ message }) => this.handleFailure({ name: 'CheckpointException', message }),
+    endOfData: ({ executionId }) => {
+      const execution = this.executions.get(executionId);
+      if (execution === undefined || execution.state !== 'RUNNING') return;
+      execution.endOfData = true;
+      // The last one there: the final checkpoint need not wait for the next interval.
+      if ([...this.executions.values()].every((e) => e.endOfData)) this.tellCheckpoints({ type: 'triggerNow', attempt: this.attempt });
+    },
     acknowledgeCheckpoint: ({ type: _t, ...ack }) => {
       if (this.executions.has(ack.executionId)) this.tellCheckpoints({ type: 'acknowledge', ...ack });
     },

@@ -77,6 +77,8 @@ export const JobMasterProtocol = defineProtocol('jobmaster', {
       metrics: Type.Optional(Type.Object({ numRecordsIn: Type.Number(), numRecordsOut: Type.Number() })),
     }),
   },
+  /** A task processed all its input and waits for the final checkpoint (tell). */
+  endOfData: { request: Type.Object({ executionId: Type.String() }) },
   /** A task's part of a checkpoint is durable (tell). */
   acknowledgeCheckpoint: { request: CheckpointAckSchema },
   /** A task cannot take part in a checkpoint; it is aborted (tell). */

@@ -66,6 +66,8 @@ export interface CheckpointBarrierInfo {
   readonly targetDir: string;
   /** W3C trace context of the checkpoint's trace; empty until tracing is on. */
   readonly traceContext: string;
+  /** Every task had reached the end of its input: once this completes, the tasks finish. */
+  readonly final?: boolean;
 }
 
 /** What a task reports once its part of a checkpoint is durable. */
@@ -135,6 +137,11 @@ export type FromWorker =
   | { readonly type: 'sourceEvent'; readonly executionId: string; readonly event: unknown }
   /** A running task's counters and busy/idle/back-pressured time, about once a second. */
   | ({ readonly type: 'metrics' } & TaskMetrics)
+  /**
+   * The task has processed all its input and waits, its operators finished but open, for a
+   * final checkpoint that commits what they hold (checkpointing on, STREAMING).
+   */
+  | { readonly type: 'endOfData'; readonly executionId: string }
   /** The task's part of a checkpoint is durable. */
   | ({ readonly type: 'acknowledgeCheckpoint'; readonly executionId: string } & CheckpointAck)
   /** The task cannot take part in the checkpoint (e.g. a snapshot failed): the checkpoint is aborted. */

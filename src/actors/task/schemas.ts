@@ -134,4 +134,5 @@ export const CheckpointBarrierSchema = Type.Object({
   kind: Type.Union([Type.Literal('CHECKPOINT'), Type.Literal('SAVEPOINT')]),
   targetDir: Type.String(),
   traceContext: Type.String(),
+  final: Type.Optional(Type.Boolean()),
 });

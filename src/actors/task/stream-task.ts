@@ -46,6 +46,8 @@ export class StreamTask {
   private readonly pendingSplits: Array<() => void> = [];
   /** While a checkpoint waits for a sink's flush: no records, timers or triggers run. */
   private paused = false;
+  /** At the end of its data, waiting for the final checkpoint (see finishTask). */
+  private awaitingFinal: { checkpointId: number | undefined; readonly finish: () => Promise<void> } | undefined;
   private readonly deferred: Array<() => void> = [];
   private readonly checkpoints: TaskCheckpoints;
 
@@ -70,6 +72,7 @@ export class StreamTask {
       chain: () => this.chain,
       writers: () => this.writers,
       running: () => this.state === 'RUNNING',
+      endOfData: () => this.awaitingFinal !== undefined,
       report: (message) => this.host.report(message),
       pause: () => {
         this.paused = true;
@@ -163,6 +166,7 @@ export class StreamTask {
       processingTime: this.processingTime,
       keySelectors: t.kind === 'one-input' ? [t.keySelector] : t.kind === 'two-input' ? [t.keySelector1, t.keySelector2] : [],
       runtimeMode: this.job.settings.runtimeMode,
+      checkpointing: this.job.settings.checkpointing.intervalMs > 0 && this.job.settings.runtimeMode === 'STREAMING',
       autoWatermarkIntervalMs: this.job.settings.autoWatermarkIntervalMs,
     };
   }
@@ -312,11 +316,13 @@ export class StreamTask {
       this.checkpoints.decline(barrier.checkpointId, `task ${this.deployment.taskName} is ${this.state}, not RUNNING`);
       return;
     }
-    if (this.source === undefined) {
+    // At the end of its data no barrier can reach a task any more: it is triggered directly.
+    if (this.source === undefined && this.awaitingFinal === undefined) {
       this.checkpoints.decline(barrier.checkpointId, `task ${this.deployment.taskName} is not a source task: its checkpoints start with barriers from its inputs`);
       return;
     }
     try {
+      if (this.awaitingFinal !== undefined && barrier.final === true) this.awaitingFinal.checkpointId = barrier.checkpointId;
       this.checkpoints.perform(barrier, 0);
       if (this.job.settings.bufferTimeoutMs === 0) this.flushOutputs();
     } catch (err) {
@@ -325,7 +331,11 @@ export class StreamTask {
   }
 
   notifyCheckpointComplete(checkpointId: number): void {
-    if (this.state === 'RUNNING') this.checkpoints.notifyComplete(checkpointId);
+    if (this.state !== 'RUNNING') return;
+    this.checkpoints.notifyComplete(checkpointId);
+    const waiting = this.awaitingFinal;
+    // The final checkpoint is complete (and its commits begun): the task can end now.
+    if (waiting !== undefined && waiting.checkpointId !== undefined && checkpointId >= waiting.checkpointId) void waiting.finish();
   }
 
   notifyCheckpointAborted(checkpointId: number): void {
@@ -383,13 +393,34 @@ export class StreamTask {
       this.stopFlusher();
       for (const w of this.writers) w.broadcastEvent({ kind: 'end' });
       await Promise.all(this.writers.map((w) => new Promise<void>((resolve) => w.whenWritable(resolve))));
-      const collected = this.chain.flatMap((c) => (c.operator instanceof CollectSinkOperator ? c.operator.collected : []));
-      await this.closeOperators();
-      if (this.state !== 'RUNNING' && this.state !== 'INITIALIZING') return;
-      this.transition('FINISHED', { collected });
+      const finish = async (): Promise<void> => {
+        try {
+          await this.settleCommits();
+          const collected = this.chain.flatMap((c) => (c.operator instanceof CollectSinkOperator ? c.operator.collected : []));
+          await this.closeOperators();
+          if (this.state !== 'RUNNING' && this.state !== 'INITIALIZING') return;
+          this.transition('FINISHED', { collected });
+        } catch (err) {
+          await this.fail(err);
+        }
+      };
+      const { checkpointing, runtimeMode } = this.job.settings;
+      if (checkpointing.intervalMs > 0 && runtimeMode === 'STREAMING') {
+        // What the operators still hold (a sink's last part file) is committed by a final
+        // checkpoint, taken once every task of the job got here; then the task finishes.
+        this.awaitingFinal = { checkpointId: undefined, finish };
+        this.host.report({ type: 'endOfData', executionId: this.deployment.executionId });
+        return;
+      }
+      await finish();
     } catch (err) {
       await this.fail(err);
     }
+  }
+
+  /** The commits of completed checkpoints still running finish before the operators close. */
+  private settleCommits(): Promise<void> {
+    return this.checkpoints.whenCommitted();
   }
 
   private async closeOperators(): Promise<void> {

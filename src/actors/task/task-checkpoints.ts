@@ -20,6 +20,8 @@ export interface CheckpointingTask {
   report(message: FromWorker): void;
   /** Whether the task still runs (it may have failed or been cancelled while paused). */
   running(): boolean;
+  /** The task processed all its input and waits for its final checkpoint (outputs ended). */
+  endOfData(): boolean;
   /** Stops processing until resume(). */
   pause(): void;
   resume(): void;
@@ -31,6 +33,8 @@ export interface CheckpointingTask {
 type Snapshots = Array<readonly [operatorId: string, snapshot: OperatorSnapshot | undefined]>;
 
 export class TaskCheckpoints {
+  /** Commits under way (sinks committing on notifyCheckpointComplete). */
+  private readonly commits = new Set<Promise<unknown>>();
   constructor(private readonly task: CheckpointingTask) {}
 
   /**
@@ -73,6 +77,8 @@ export class TaskCheckpoints {
 
   /** Downstream gets the barrier even when this task declines, so that it does not stay blocked. */
   private forward(barrier: BarrierInfo): void {
+    // A task at the end of its data has ended its outputs: no barrier follows the end.
+    if (this.task.endOfData()) return;
     for (const w of this.task.writers()) w.broadcastEvent({ kind: 'barrier', barrier });
   }
 
@@ -121,12 +127,20 @@ export class TaskCheckpoints {
     this.task.report({ type: 'declineCheckpoint', executionId: this.task.deployment.executionId, checkpointId, reason: text });
   }
 
+  /** Resolves once every commit begun so far has settled. */
+  whenCommitted(): Promise<void> {
+    return Promise.allSettled([...this.commits]).then(() => undefined);
+  }
+
   /** Tells every operator; a commit that fails fails the task (what it covers would be lost otherwise). */
   notifyComplete(checkpointId: number): void {
     for (const c of this.task.chain()) {
       try {
         const done = c.operator.notifyCheckpointComplete?.(checkpointId);
-        if (done instanceof Promise) done.catch((err: unknown) => this.task.fail(err));
+        if (done instanceof Promise) {
+          const tracked = done.catch((err: unknown) => this.task.fail(err)).finally(() => this.commits.delete(tracked));
+          this.commits.add(tracked);
+        }
       } catch (err) {
         this.task.fail(err);
         return;

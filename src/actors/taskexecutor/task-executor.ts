@@ -322,6 +322,9 @@ export class TaskExecutor extends Actor<Spec> {
         this.ctx.tell(job.jobMaster, { type: 'acknowledgeCheckpoint', ...ack });
         break;
       }
+      case 'endOfData':
+        this.ctx.tell(job.jobMaster, { type: 'endOfData', executionId: report.executionId });
+        break;
       case 'declineCheckpoint': {
         const { type: _t, ...decline } = report;
         this.ctx.tell(job.jobMaster, { type: 'declineCheckpoint', ...decline });

@@ -23,6 +23,8 @@ export interface BarrierInfo {
   readonly kind: 'CHECKPOINT' | 'SAVEPOINT';
   readonly targetDir: string;
   readonly traceContext: string;
+  /** Only on a trigger (never in-band): the job's final checkpoint, see CheckpointBarrierInfo. */
+  readonly final?: boolean;
 }
 
 export type ChannelEvent =

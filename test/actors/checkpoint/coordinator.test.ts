@@ -3,7 +3,8 @@
  * and the tasks (they acknowledge or decline), and checks what lands on disk.
  */
 import t, { type Test } from 'tap';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Actor, ActorSystem, type Handlers } from '../../../src/actors/system/index.js';
 import { CheckpointCoordinator } from '../../../src/actors/checkpoint/coordinator.js';
@@ -37,9 +38,13 @@ class FakeTask extends Actor<TaskSpec> {
 }
 
 async function setUp(t: Test, checkpointing: Partial<CheckpointingSettings>, respond: 'ack' | 'decline' | 'silent' = 'ack') {
-  const dir = t.testdir();
+  // A folder of the test's own, removed only after the coordinator stopped writing into it.
+  const dir = mkdtempSync(join(tmpdir(), 'runnel-coordinator-test-'));
   const system = await ActorSystem.start({ transport: new MemoryNetwork().transport('jm') });
-  t.teardown(() => system.terminate());
+  t.teardown(async () => {
+    await system.terminate();
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
+  });
   const seen: string[] = [];
   const tasks: TaskInfo[] = ['source', 'sink'].flatMap((vertexId) =>
     [0, 1].map((subtask) => {
@@ -61,7 +66,7 @@ async function setUp(t: Test, checkpointing: Partial<CheckpointingSettings>, res
       failJob: (error) => failures.push(error.message),
       trigger: (checkpointId, _attempt, barrier) => {
         triggered.push(barrier);
-        system.tell(coordinator, { type: 'checkpointTriggered', checkpointId, enumerators: { source: { pending: [checkpointId] } } });
+        system.tell(coordinator, { type: 'checkpointTriggered', checkpointId, enumerators: { source: { pending: [checkpointId] } }, final: false });
         for (const task of tasks) {
           if (mode === 'silent') continue;
           if (mode === 'decline' && task.vertexId === 'sink') {
