@@ -194,6 +194,9 @@ export function checkpointRoutes(ctx: CheckpointRouteContext): CheckpointRoute[]
       handler: async ({ jobid }, _url, req) => {
         const body = await ctx.readBody(req);
         const target = targetOf(body, 'targetDirectory');
+        if (body['drain'] === true) {
+          throw new RestError(400, 'Stopping with --drain (advancing event time to the end before the savepoint) is not available in this version; stop without --drain.');
+        }
         await ctx.stats(jobid!);
         return start(jobid!, async () => (await ctx.savepoint(jobid!, target, true)).path);
       },

@@ -48,6 +48,10 @@ async function cluster(t: Test) {
     const res = await fetch(`http://127.0.0.1:${port}${path}`);
     return { status: res.status, body: (await res.json()) as Json };
   };
+  const post = async (path: string, body: unknown): Promise<{ status: number; body: Json }> => {
+    const res = await fetch(`http://127.0.0.1:${port}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return { status: res.status, body: (await res.json()) as Json };
+  };
   const submit = async (build: (env: StreamExecutionEnvironment) => DataStream<number>, settings: Record<string, string> = {}): Promise<string> => {
     const env = StreamExecutionEnvironment.getExecutionEnvironment(Configuration.fromRecord(settings));
     build(env).sinkTo({ createWriter: () => ({ write: () => {}, flush: async () => {}, close: async () => {} }) });
@@ -57,11 +61,11 @@ async function cluster(t: Test) {
     await system.ask(components.dispatcher(), { type: 'submitJob', jobGraph: plan.jobGraph, artifact: { args: [] } }, 5_000);
     return plan.jobGraph.jobId;
   };
-  return { get, submit };
+  return { get, post, submit };
 }
 
 t.test('a job that failed once and restarted shows its details, timestamps and exception history', async (t) => {
-  const { get, submit } = await cluster(t);
+  const { get, post, submit } = await cluster(t);
   const jobId = await submit(
     (env) =>
       env.fromSequence(1, 100).map((x: number) => {
@@ -104,6 +108,12 @@ t.test('a job that failed once and restarted shows its details, timestamps and e
   t.equal((await get(`/jobs/${'0'.repeat(32)}`)).status, 404);
   t.equal((await get('/jobs/not-a-job-id/plan')).status, 400);
   t.match((await get(`/jobs/${jobId}/exceptions?maxExceptions=-1`)).body, { errors: [/maxExceptions/] });
+  const drain = await post(`/jobs/${jobId}/stop`, { drain: true });
+  t.equal(drain.status, 400);
+  t.match(drain.body, { errors: [/--drain .*not available/] });
+  t.match(await post(`/jobs/${jobId}/savepoints`, { 'target-directory': 42 }), { status: 400, body: { errors: [/target-directory must be a folder path/] } });
+  t.equal((await get(`/jobs/${jobId}/checkpoints/config`)).status, 404, 'no checkpointing configured');
+  t.match((await get(`/jobs/${jobId}/checkpoints`)).body, { counts: { total: 0, completed: 0 }, history: [] });
 });
 
 t.test('a fast source feeding a slow operator is reported back-pressured; the slow operator busy', async (t) => {
