@@ -11,12 +11,17 @@
  * keyed snapshot (src/state/snapshot.ts, grouped by key group), the operator state snapshot
  * (src/state/operator-state.ts), a source reader's splits and a sink's committables.
  *
+ * The entries of each key group of keyed state are embedded CBOR items (tag 24), encoded one
+ * key group after another with pauses in between (`encodeStateFileInSlices`), so a task with a
+ * large state keeps processing records while its snapshot is encoded.
+ *
  * Written once per checkpoint at `<targetDir>/<vertexId>-<subtaskIndex>`, under a temporary name
  * first, fsync'd, then renamed, so a reader never sees half a file.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Tag } from 'cbor-x';
 import { decode, encode } from '../../net/index.js';
 import type { OperatorSnapshot, RestoredOperatorState } from '../../operators/operator.js';
 import { redistributeOperatorState, type KeyedStateSnapshot, type OperatorStateSnapshot } from '../../state/index.js';
@@ -24,7 +29,11 @@ import { StateFileError } from './errors.js';
 import type { TaskRestore } from './deployment.js';
 
 export const STATE_FILE_FORMAT = 'runnel-task-state';
-export const STATE_FILE_VERSION = 1;
+export const STATE_FILE_VERSION = 2;
+/** CBOR's tag for an embedded, separately encoded data item. */
+const EMBEDDED_CBOR = 24;
+/** About how many bytes of key-group entries are encoded between two pauses. */
+const SLICE_BYTES = 1 << 20;
 
 export interface TaskStateFile {
   readonly format: typeof STATE_FILE_FORMAT;
@@ -39,6 +48,56 @@ export interface TaskStateFile {
 /** The file name of a subtask's state in a checkpoint's folder. */
 export function stateFileName(vertexId: string, subtaskIndex: number): string {
   return `${vertexId}-${subtaskIndex}`;
+}
+
+/**
+ * Encodes the state a key group at a time, pausing (`pause`) after about every
+ * {@link SLICE_BYTES} so that the task's thread goes on processing in between. The state is the
+ * snapshot's own copy, so it cannot change meanwhile.
+ */
+export async function encodeStateFileInSlices(state: TaskStateFile, pause: () => Promise<void> = () => new Promise((resolve) => setImmediate(resolve))): Promise<Uint8Array> {
+  let sinceLastPause = 0;
+  const operators: Record<string, OperatorSnapshot> = {};
+  for (const [id, op] of Object.entries(state.operators)) {
+    if (op.keyed === undefined) {
+      operators[id] = op;
+      continue;
+    }
+    const states = [];
+    for (const s of op.keyed.states) {
+      const keyGroups = [];
+      for (const group of s.keyGroups) {
+        const bytes = new Uint8Array(encode(group.entries));
+        keyGroups.push({ keyGroup: group.keyGroup, entries: new Tag(bytes, EMBEDDED_CBOR) });
+        sinceLastPause += bytes.byteLength;
+        if (sinceLastPause >= SLICE_BYTES) {
+          sinceLastPause = 0;
+          await pause();
+        }
+      }
+      states.push({ ...s, keyGroups });
+    }
+    operators[id] = { ...op, keyed: { ...op.keyed, states } as unknown as KeyedStateSnapshot };
+  }
+  return encodeStateFile({ ...state, operators });
+}
+
+/** Decodes the key groups' embedded entries in place (see encodeStateFileInSlices). */
+function unembed(file: TaskStateFile, path: string): void {
+  for (const op of Object.values(file.operators)) {
+    for (const s of op.keyed?.states ?? []) {
+      for (const group of s.keyGroups) {
+        const entries = group.entries as unknown;
+        if (entries instanceof Tag && entries.tag === EMBEDDED_CBOR && entries.value instanceof Uint8Array) {
+          try {
+            (group as { entries: unknown }).entries = decode(entries.value);
+          } catch (err) {
+            throw new StateFileError(path, `key group ${group.keyGroup} of state '${s.name}' is not valid CBOR (${(err as Error).message})`, err);
+          }
+        }
+      }
+    }
+  }
 }
 
 /** CBOR bytes of the state, copied out of the encoder's shared buffer. */
@@ -111,6 +170,7 @@ export async function readStateFile(path: string): Promise<TaskStateFile> {
       if (s[list] !== undefined && !Array.isArray(s[list])) throw new StateFileError(path, `the ${list} of operator ${id} are not an array`);
     }
   }
+  unembed(value as TaskStateFile, path);
   return value as TaskStateFile;
 }
 

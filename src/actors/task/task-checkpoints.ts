@@ -10,7 +10,7 @@ import type { BarrierInfo, RecordWriter } from '../../net/channels/index.js';
 import type { OperatorSnapshot } from '../../operators/operator.js';
 import type { ChainedOperator } from './chain.js';
 import type { FromWorker, TaskDeployment } from './deployment.js';
-import { encodeStateFile, STATE_FILE_FORMAT, STATE_FILE_VERSION, stateFileName, writeStateFile } from './state-files.js';
+import { encodeStateFileInSlices, STATE_FILE_FORMAT, STATE_FILE_VERSION, stateFileName, writeStateFile } from './state-files.js';
 
 /** What the checkpointing part needs from its task. */
 export interface CheckpointingTask {
@@ -94,7 +94,7 @@ export class TaskCheckpoints {
     const started = this.task.now();
     const write = async (): Promise<{ file: string | null; bytes: number }> => {
       if (!any) return { file: null, bytes: 0 };
-      const bytes = encodeStateFile({
+      const bytes = await encodeStateFileInSlices({
         format: STATE_FILE_FORMAT,
         version: STATE_FILE_VERSION,
         checkpointId: barrier.checkpointId,

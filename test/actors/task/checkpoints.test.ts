@@ -187,7 +187,7 @@ t.test('a restored run continues with exactly the state and positions of the che
   const files = [...restore.values()].flatMap((r) => r.files);
   t.equal(files.length, 4);
   t.ok(files.every((f) => f !== null && f.startsWith(join(dir, 'chk-1'))), 'every task wrote a file into the checkpoint folder');
-  t.match(await readStateFile(files[0]!), { format: 'runnel-task-state', version: 1, checkpointId: 1 });
+  t.match(await readStateFile(files[0]!), { format: 'runnel-task-state', version: 2, checkpointId: 1 });
 
   latest.clear();
   written = 0;
