@@ -4,8 +4,9 @@
  * state, source positions and the sink's pending files together), its sequence checks never
  * fail, and the committed output holds every `key,seq` line exactly once.
  */
-import t from 'tap';
-import { readdirSync, readFileSync } from 'node:fs';
+import t, { type Test } from 'tap';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Configuration } from '../../src/config/index.js';
 import {
@@ -21,6 +22,17 @@ import {
   type ValueState,
 } from '../../src/index.js';
 import '../helpers/jobs.js';
+
+/**
+ * A folder of the test's own with an `out` folder in it. Tasks of attempts given up may still
+ * be finishing a write when the job's result is in, so removal retries.
+ */
+function scratch(t: Test): string {
+  const dir = mkdtempSync(join(tmpdir(), 'runnel-exactly-once-'));
+  mkdirSync(join(dir, 'out'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 }));
+  return dir;
+}
 
 const KEYS = 6;
 const PER_KEY = 400;
@@ -52,7 +64,7 @@ class Saboteur extends RichMapFunction<KeyedSequenceEvent, KeyedSequenceEvent> {
 
 for (const parallelism of [1, 2]) {
   t.test(`parallelism ${parallelism}: two injected failures, every line committed exactly once`, async (t) => {
-    const base = t.testdir({ out: {} });
+    const base = scratch(t);
     const out = join(base, 'out');
     const env = StreamExecutionEnvironment.getExecutionEnvironment(
       Configuration.fromRecord({
@@ -87,7 +99,7 @@ for (const parallelism of [1, 2]) {
 }
 
 t.test('a bounded job ends with a final checkpoint that commits its last part files', async (t) => {
-  const base = t.testdir({ out: {} });
+  const base = scratch(t);
   const out = join(base, 'out');
   const env = StreamExecutionEnvironment.getExecutionEnvironment(Configuration.fromRecord({ 'execution.checkpointing.dir': join(base, 'checkpoints') }));
   env.setParallelism(2);

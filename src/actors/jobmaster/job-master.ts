@@ -363,10 +363,6 @@ export class JobMaster extends Actor<Spec> {
       }
       return null;
     },
-    requestJobStatus: () => ({
-      status: this.status,
-      vertices: this.job.vertices.map((v) => ({ id: v.id, name: v.name, parallelism: v.parallelism, states: this.statesOf(v) })),
-    }),
     requestJobDetails: () => this.details(),
     requestCheckpointStats: () => {
       if (this.checkpoints === undefined) return { counts: { restored: 0, total: 0, inProgress: 0, completed: 0, failed: 0 }, history: [], restored: null };
@@ -474,12 +470,6 @@ export class JobMaster extends Actor<Spec> {
     if (status !== 'FINISHED' && status !== 'FAILED' && status !== 'CANCELED') {
       this.ctx.tell(this.settings.dispatcher, { type: 'jobStatusChanged', jobId: this.job.jobId, status });
     }
-  }
-
-  private statesOf(vertex: JobVertex): ExecutionState[] {
-    const states: ExecutionState[] = Array.from({ length: vertex.parallelism }, () => 'CREATED');
-    for (const e of this.executions.values()) if (e.planned.vertex.id === vertex.id) states[e.planned.deployment.subtaskIndex] = e.state;
-    return states;
   }
 
   private details(): JobDetails {

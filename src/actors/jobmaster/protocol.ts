@@ -93,19 +93,12 @@ export const JobMasterProtocol = defineProtocol('jobmaster', {
   requestJobDetails: { request: Type.Object({}), reply: JobDetailsSchema, unfenced: true },
   /** The job's checkpoint statistics (REST `/jobs/:id/checkpoints`). */
   requestCheckpointStats: { request: Type.Object({}), reply: CheckpointingStatsSchema, unfenced: true },
-  /** Takes a savepoint; replies with its folder once complete. */
-  /** With `stop`, the job is cancelled once the savepoint is complete (stop with savepoint). */
+  /**
+   * Takes a savepoint; replies with its folder once complete. With `stop`, the job is cancelled
+   * once the savepoint is complete (stop with savepoint).
+   */
   triggerSavepoint: { request: Type.Object({ targetDir: Type.Union([Type.String(), Type.Null()]), stop: Type.Boolean() }), reply: Type.Object({ checkpointId: Type.Integer(), path: Type.String() }), unfenced: true },
   /** The latest metrics of the job's running tasks, gathered from their TaskExecutors. */
   requestTaskMetrics: { request: Type.Object({}), reply: Type.Array(VertexTaskMetricsSchema), unfenced: true },
-  /** The job's status and per-vertex task states. */
-  requestJobStatus: {
-    request: Type.Object({}),
-    reply: Type.Object({
-      status: JobStatusSchema,
-      vertices: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), parallelism: Type.Integer(), states: Type.Array(ExecutionStateSchema) })),
-    }),
-    unfenced: true,
-  },
 });
 export type JobMasterSpec = typeof JobMasterProtocol.spec;
