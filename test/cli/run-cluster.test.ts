@@ -7,14 +7,11 @@ import t, { type Test } from 'tap';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { eventually, startNode } from '../helpers/process.js';
-import { confDir, freePort, MAIN, runRunnel } from './helpers.js';
+import { json, startTestCluster } from '../helpers/cluster.js';
+import { eventually } from '../helpers/process.js';
+import { runRunnel } from './helpers.js';
 
 const FIXTURES = 'test/fixtures';
-
-async function json(url: string): Promise<Record<string, unknown>> {
-  return (await (await fetch(url)).json()) as Record<string, unknown>;
-}
 
 /** Lines of the committed part files of a FileSink's folder. */
 function committedLines(dir: string): string[] {
@@ -30,17 +27,8 @@ function scratch(t: Test, prefix: string): string {
   return dir;
 }
 
-const rpcPort = await freePort();
-const restPort = await freePort();
 const blobDir = scratch(t, 'runnel-blob-test-');
-const common = ['-D', 'jobmanager.rpc.address=127.0.0.1', '-D', `jobmanager.rpc.port=${rpcPort}`, '-D', `blob.storage.directory=${blobDir}`];
-const jm = startNode(t, MAIN, ['jobmanager', ...common, '-D', `rest.port=${restPort}`]);
-await jm.waitForLine(/REST API listening on port/);
-const tm = startNode(t, MAIN, ['taskmanager', ...common, '-D', 'taskmanager.numberOfTaskSlots=2', '-D', 'taskmanager.host=127.0.0.1']);
-const base = `http://127.0.0.1:${restPort}`;
-await eventually(async () => ((await json(`${base}/overview`))['taskmanagers'] === 1 ? true : undefined), 20_000, 'a registered TaskManager');
-const m = ['-m', `127.0.0.1:${restPort}`];
-const env = { RUNNEL_CONF_DIR: confDir(t) };
+const { jm, tm, base, m, env } = await startTestCluster(t, blobDir);
 
 t.test('run -d of a job with a relative and a third-party import prints the JobID, and the job finishes on the cluster', async (t) => {
   const out = scratch(t, 'runnel-closest-');

@@ -11,28 +11,16 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { bundleJob } from '../../src/cli/bundle.js';
 import { RestClient } from '../../src/cli/rest-client.js';
-import { confDir, freePort, MAIN, runRunnel } from '../cli/helpers.js';
-import { eventually, startNode } from '../helpers/process.js';
+import { runRunnel } from '../cli/helpers.js';
+import { json, startTestCluster } from '../helpers/cluster.js';
+import { eventually } from '../helpers/process.js';
 
 const JOB = 'test/fixtures/jobs/module-state.ts';
 const STREAMING_JOB = 'test/fixtures/jobs/rate-generator.ts';
 
-async function json(url: string): Promise<Record<string, unknown>> {
-  return (await (await fetch(url)).json()) as Record<string, unknown>;
-}
-
 const blobDir = mkdtempSync(join(tmpdir(), 'runnel-warm-blob-'));
 t.teardown(() => rmSync(blobDir, { recursive: true, force: true }));
-const rpcPort = await freePort();
-const restPort = await freePort();
-const common = ['-D', 'jobmanager.rpc.address=127.0.0.1', '-D', `jobmanager.rpc.port=${rpcPort}`, '-D', `blob.storage.directory=${blobDir}`];
-const jm = startNode(t, MAIN, ['jobmanager', ...common, '-D', `rest.port=${restPort}`]);
-await jm.waitForLine(/REST API listening on port/);
-const tm = startNode(t, MAIN, ['taskmanager', ...common, '-D', 'taskmanager.numberOfTaskSlots=2', '-D', 'taskmanager.host=127.0.0.1']);
-const base = `http://127.0.0.1:${restPort}`;
-await eventually(async () => ((await json(`${base}/overview`))['taskmanagers'] === 1 ? true : undefined), 20_000, 'a registered TaskManager');
-const m = ['-m', `127.0.0.1:${restPort}`];
-const env = { RUNNEL_CONF_DIR: confDir(t) };
+const { jm, tm, restPort, base, m, env } = await startTestCluster(t, blobDir);
 
 /** The TaskManager's printed lines of the job run with `--tag tag`, as [subtask, loads]. */
 function printed(tag: string): Array<[string, number]> {
