@@ -310,8 +310,8 @@ export class JobMaster extends Actor<Spec> {
         this.ctx.tell(checkpoints, { type: 'checkpointNotTriggered', checkpointId, reason: 'not every task of the job is running' });
         return;
       }
-      // Tasks at the end of their data get no more barriers: they are triggered directly. Once
-      // all are there, this is the final checkpoint, after which they finish.
+      // Once every task is at the end of its data, this is the final checkpoint, after which
+      // they finish. Its barriers still flow: channels stay open until then.
       const final = running.every((e) => e.endOfData);
       const trigger = { ...barrier, ...(final ? { final } : {}) };
       // In one turn: the enumerators' state, then the sources' trigger. No split assignment can
@@ -323,7 +323,7 @@ export class JobMaster extends Actor<Spec> {
         this.ctx.tell(checkpoints, { type: 'checkpointNotTriggered', checkpointId, reason: `a split enumerator could not snapshot its state: ${(err as Error).message}` });
         return;
       }
-      for (const e of running) if (e.planned.vertex.isSource || e.endOfData) this.ctx.tell(e.task, { type: 'triggerCheckpoint', barrier: trigger });
+      for (const e of running) if (e.planned.vertex.isSource) this.ctx.tell(e.task, { type: 'triggerCheckpoint', barrier: trigger });
       this.ctx.tell(checkpoints, { type: 'checkpointTriggered', checkpointId, enumerators, final });
     },
     checkpointsFailing: ({ message }) => this.handleFailure({ name: 'CheckpointException', message }),

@@ -66,7 +66,10 @@ export interface CheckpointBarrierInfo {
   readonly targetDir: string;
   /** W3C trace context of the checkpoint's trace; empty until tracing is on. */
   readonly traceContext: string;
-  /** Every task had reached the end of its input: once this completes, the tasks finish. */
+  /**
+   * Every task had reached the end of its input when it was triggered: once it completes, the
+   * tasks finish. Set on the sources' trigger, it travels on with the barrier.
+   */
   readonly final?: boolean;
 }
 
@@ -138,8 +141,9 @@ export type FromWorker =
   /** A running task's counters and busy/idle/back-pressured time, about once a second. */
   | ({ readonly type: 'metrics' } & TaskMetrics)
   /**
-   * The task has processed all its input and waits, its operators finished but open, for a
-   * final checkpoint that commits what they hold (checkpointing on, STREAMING).
+   * The task has processed all its input and waits, its operators finished but open and its
+   * outputs carrying `endOfData`, for a final checkpoint that commits what they hold
+   * (checkpointing on, STREAMING).
    */
   | { readonly type: 'endOfData'; readonly executionId: string }
   /** The task's part of a checkpoint is durable. */

@@ -46,8 +46,13 @@ export class StreamTask {
   private readonly pendingSplits: Array<() => void> = [];
   /** While a checkpoint waits for a sink's flush: no records, timers or triggers run. */
   private paused = false;
-  /** At the end of its data, waiting for the final checkpoint (see finishTask). */
-  private awaitingFinal: { checkpointId: number | undefined; readonly finish: () => Promise<void> } | undefined;
+  /** Set once the task's input (or source) has ended: see finishTask. */
+  private dataEnded = false;
+  /**
+   * At the end of its data, waiting for the final checkpoint (see finishTask): its id once the
+   * task took part in it, whether it completed, whether the task is finishing now.
+   */
+  private awaitingFinal: { checkpointId: number | undefined; completed: boolean; finishing: boolean; readonly finish: () => Promise<void> } | undefined;
   private readonly deferred: Array<() => void> = [];
   private readonly checkpoints: TaskCheckpoints;
 
@@ -72,7 +77,6 @@ export class StreamTask {
       chain: () => this.chain,
       writers: () => this.writers,
       running: () => this.state === 'RUNNING',
-      endOfData: () => this.awaitingFinal !== undefined,
       report: (message) => this.host.report(message),
       pause: () => {
         this.paused = true;
@@ -180,8 +184,11 @@ export class StreamTask {
         return;
       }
       this.timer.enter('busy');
-      if (this.source !== undefined) this.sourceStep(this.source);
-      else this.inputStep(this.gate!);
+      if (this.source !== undefined) {
+        if (!this.dataEnded) this.sourceStep(this.source);
+      } else {
+        this.inputStep(this.gate!);
+      }
       if (this.job.settings.bufferTimeoutMs === 0) this.flushOutputs();
     } catch (err) {
       void this.fail(err);
@@ -283,7 +290,7 @@ export class StreamTask {
           head.inputs[event.input]!.processWatermarkStatus?.(event.idle);
           break;
         case 'barrier':
-          if (this.checkpoints.perform(event.barrier, event.alignmentMs)) return;
+          if (this.performCheckpoint(event.barrier, event.alignmentMs)) return;
           break;
         case 'barrier-aborted':
           this.checkpoints.decline(event.checkpointId, event.reason);
@@ -301,6 +308,8 @@ export class StreamTask {
     }
     if (gate.hasData) this.host.schedule(this);
     else this.timer.enter('idle');
+    // At the end of the data: the last `end` of an input may be what the task waited for.
+    if (this.awaitingFinal !== undefined) this.finishIfFinal();
   }
 
   /**
@@ -316,26 +325,47 @@ export class StreamTask {
       this.checkpoints.decline(barrier.checkpointId, `task ${this.deployment.taskName} is ${this.state}, not RUNNING`);
       return;
     }
-    // At the end of its data no barrier can reach a task any more: it is triggered directly.
-    if (this.source === undefined && this.awaitingFinal === undefined) {
+    if (this.source === undefined) {
       this.checkpoints.decline(barrier.checkpointId, `task ${this.deployment.taskName} is not a source task: its checkpoints start with barriers from its inputs`);
       return;
     }
+    if (this.awaitingFinal?.finishing === true) {
+      this.checkpoints.decline(barrier.checkpointId, `task ${this.deployment.taskName} is finishing: its final checkpoint completed`);
+      return;
+    }
     try {
-      if (this.awaitingFinal !== undefined && barrier.final === true) this.awaitingFinal.checkpointId = barrier.checkpointId;
-      this.checkpoints.perform(barrier, 0);
+      this.performCheckpoint(barrier, 0);
       if (this.job.settings.bufferTimeoutMs === 0) this.flushOutputs();
     } catch (err) {
       void this.fail(err);
     }
   }
 
+  /** True when the task paused for a sink's flush (see TaskCheckpoints.perform). */
+  private performCheckpoint(barrier: BarrierInfo, alignmentMs: number): boolean {
+    if (this.awaitingFinal !== undefined && barrier.final === true) this.awaitingFinal.checkpointId = barrier.checkpointId;
+    return this.checkpoints.perform(barrier, alignmentMs);
+  }
+
   notifyCheckpointComplete(checkpointId: number): void {
     if (this.state !== 'RUNNING') return;
     this.checkpoints.notifyComplete(checkpointId);
     const waiting = this.awaitingFinal;
-    // The final checkpoint is complete (and its commits begun): the task can end now.
-    if (waiting !== undefined && waiting.checkpointId !== undefined && checkpointId >= waiting.checkpointId) void waiting.finish();
+    if (waiting !== undefined && waiting.checkpointId !== undefined && checkpointId >= waiting.checkpointId) {
+      waiting.completed = true;
+      this.finishIfFinal();
+    }
+  }
+
+  /**
+   * The task ends once its final checkpoint completed (its commits begun) and every input
+   * channel ended: upstream tasks end their channels after the same checkpoint.
+   */
+  private finishIfFinal(): void {
+    const waiting = this.awaitingFinal;
+    if (waiting === undefined || !waiting.completed || waiting.finishing || this.gate?.closed === false) return;
+    waiting.finishing = true;
+    void waiting.finish();
   }
 
   notifyCheckpointAborted(checkpointId: number): void {
@@ -385,17 +415,26 @@ export class StreamTask {
     this.flusher = undefined;
   }
 
+  /**
+   * The end of the task's data. Its operators finish; then, without checkpointing, its outputs
+   * end and it finishes. With checkpointing (STREAMING), what the operators still hold (a
+   * sink's last part file) is committed by a final checkpoint, taken once every task of the
+   * job got here: the outputs carry `endOfData` and stay open for its barrier, and the task
+   * ends them once it completed (finishIfFinal).
+   */
   private async finishTask(): Promise<void> {
-    if (this.state !== 'RUNNING' && this.state !== 'INITIALIZING') return;
+    if ((this.state !== 'RUNNING' && this.state !== 'INITIALIZING') || this.dataEnded) return;
+    this.dataEnded = true;
+    // Nothing else runs while the operators finish: no checkpoint may see them half-finished.
+    this.paused = true;
     try {
       // Head first: what an operator emits while finishing reaches the operators after it.
       for (const c of this.chain) await c.operator.finish();
       this.stopFlusher();
-      for (const w of this.writers) w.broadcastEvent({ kind: 'end' });
-      await Promise.all(this.writers.map((w) => new Promise<void>((resolve) => w.whenWritable(resolve))));
       const finish = async (): Promise<void> => {
         try {
           await this.settleCommits();
+          await this.endOutputs('end');
           const collected = this.chain.flatMap((c) => (c.operator instanceof CollectSinkOperator ? c.operator.collected : []));
           await this.closeOperators();
           if (this.state !== 'RUNNING' && this.state !== 'INITIALIZING') return;
@@ -406,16 +445,23 @@ export class StreamTask {
       };
       const { checkpointing, runtimeMode } = this.job.settings;
       if (checkpointing.intervalMs > 0 && runtimeMode === 'STREAMING') {
-        // What the operators still hold (a sink's last part file) is committed by a final
-        // checkpoint, taken once every task of the job got here; then the task finishes.
-        this.awaitingFinal = { checkpointId: undefined, finish };
+        await this.endOutputs('endOfData');
+        if (this.state !== 'RUNNING') return;
+        this.awaitingFinal = { checkpointId: undefined, completed: false, finishing: false, finish };
         this.host.report({ type: 'endOfData', executionId: this.deployment.executionId });
+        this.resume();
         return;
       }
       await finish();
     } catch (err) {
       await this.fail(err);
     }
+  }
+
+  /** Sends `endOfData` or `end` on every output, after everything written before. */
+  private async endOutputs(kind: 'endOfData' | 'end'): Promise<void> {
+    for (const w of this.writers) w.broadcastEvent({ kind });
+    await Promise.all(this.writers.map((w) => new Promise<void>((resolve) => w.whenWritable(resolve))));
   }
 
   /** The commits of completed checkpoints still running finish before the operators close. */

@@ -20,8 +20,6 @@ export interface CheckpointingTask {
   report(message: FromWorker): void;
   /** Whether the task still runs (it may have failed or been cancelled while paused). */
   running(): boolean;
-  /** The task processed all its input and waits for its final checkpoint (outputs ended). */
-  endOfData(): boolean;
   /** Stops processing until resume(). */
   pause(): void;
   resume(): void;
@@ -77,8 +75,6 @@ export class TaskCheckpoints {
 
   /** Downstream gets the barrier even when this task declines, so that it does not stay blocked. */
   private forward(barrier: BarrierInfo): void {
-    // A task at the end of its data has ended its outputs: no barrier follows the end.
-    if (this.task.endOfData()) return;
     for (const w of this.task.writers()) w.broadcastEvent({ kind: 'barrier', barrier });
   }
 

@@ -2,7 +2,9 @@
  * A task's input side: every channel it reads, grouped by the operator input they feed (1 or
  * 2 for two-input operators). The gate hands out one message at a time, taking turns between
  * channels, and turns per-channel watermarks and ends into per-input ones: an input's
- * watermark is the minimum over its channels that have not ended, and it ends when all have.
+ * watermark is the minimum over its channels whose data has not ended, and it ends when all
+ * channels' data has (`endOfData`, or `end` without it). A channel whose data ended still
+ * delivers barriers until its `end`; the gate is `closed` once every channel ended.
  *
  * It also aligns checkpoint barriers. Exactly once: a channel that delivered barrier n is
  * blocked (its later messages stay queued, in order) until barrier n has come on every channel
@@ -32,6 +34,9 @@ interface ChannelState {
   readonly channel: InputChannel;
   readonly input: number;
   watermark: number;
+  /** No records or watermarks follow (`endOfData` or `end`). */
+  dataEnded: boolean;
+  /** Nothing follows (`end`). */
   ended: boolean;
   idle: boolean;
   /** Delivered the pending barrier (and, exactly once, is blocked until it is aligned). */
@@ -56,7 +61,9 @@ export interface InputGateOptions {
 export class InputGate {
   private readonly states: ChannelState[];
   private readonly inputWatermarks: number[];
+  /** Per input, the channels whose data has not ended. */
   private readonly openChannels: number[];
+  private endedChannels = 0;
   private readonly inputIdle: boolean[];
   private next = 0;
   private readonly blocking: boolean;
@@ -75,7 +82,7 @@ export class InputGate {
   ) {
     this.blocking = (options.mode ?? 'EXACTLY_ONCE') === 'EXACTLY_ONCE';
     this.now = options.now ?? Date.now;
-    this.states = channels.map(({ channel, input }) => ({ channel, input, watermark: Number.NEGATIVE_INFINITY, ended: false, idle: false, barrier: false }));
+    this.states = channels.map(({ channel, input }) => ({ channel, input, watermark: Number.NEGATIVE_INFINITY, dataEnded: false, ended: false, idle: false, barrier: false }));
     this.inputIdle = Array.from({ length: inputCount }, () => false);
     this.inputWatermarks = Array.from({ length: inputCount }, () => Number.NEGATIVE_INFINITY);
     this.openChannels = Array.from({ length: inputCount }, (_, i) => this.states.filter((s) => s.input === i).length);
@@ -108,9 +115,15 @@ export class InputGate {
     return true;
   }
 
+  /** Every input's data has ended: no records or watermarks will come any more. */
   get finished(): boolean {
     for (const open of this.openChannels) if (open > 0) return false;
     return true;
+  }
+
+  /** Every channel has ended: nothing at all will come any more. */
+  get closed(): boolean {
+    return this.endedChannels === this.states.length;
   }
 
   /** Inputs with no channel at all have ended from the start. */
@@ -148,10 +161,12 @@ export class InputGate {
         }
         case 'barrier':
           return this.onBarrier(state, message.barrier);
+        case 'endOfData':
+          return this.endData(state);
         case 'end': {
           state.ended = true;
-          const open = --this.openChannels[state.input]!;
-          const ending: GateEvent = open === 0 ? { kind: 'end-of-input', input: state.input } : this.inputWatermark(state.input);
+          this.endedChannels++;
+          const ending = this.endData(state);
           // An ended channel has delivered every later barrier: it may complete an alignment,
           // which then comes first (the snapshot covers what came before the end).
           const alignment = this.alignment;
@@ -164,6 +179,13 @@ export class InputGate {
       }
     }
     return NOTHING;
+  }
+
+  private endData(state: ChannelState): GateEvent {
+    if (state.dataEnded) return NOTHING;
+    state.dataEnded = true;
+    const open = --this.openChannels[state.input]!;
+    return open === 0 ? { kind: 'end-of-input', input: state.input } : this.inputWatermark(state.input);
   }
 
   private later(event: GateEvent): void {
@@ -218,7 +240,7 @@ export class InputGate {
     let open = 0;
     let idle = 0;
     for (const s of this.states) {
-      if (s.input !== input || s.ended) continue;
+      if (s.input !== input || s.dataEnded) continue;
       open++;
       if (s.idle) idle++;
     }
@@ -232,7 +254,7 @@ export class InputGate {
     let min = Number.POSITIVE_INFINITY;
     let open = false;
     for (const s of this.states) {
-      if (s.input !== input || s.ended || s.idle) continue;
+      if (s.input !== input || s.dataEnded || s.idle) continue;
       open = true;
       if (s.watermark < min) min = s.watermark;
     }

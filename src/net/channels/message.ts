@@ -1,6 +1,6 @@
 /**
  * What flows through a data channel, in order: batches of records and the in-band events
- * between them (watermarks, idleness, checkpoint barriers, end of partition).
+ * between them (watermarks, idleness, checkpoint barriers, end of data, end of partition).
  * Across threads and processes a message is CBOR-encoded once per batch.
  */
 import { decode, encode } from '../codec.js';
@@ -23,7 +23,7 @@ export interface BarrierInfo {
   readonly kind: 'CHECKPOINT' | 'SAVEPOINT';
   readonly targetDir: string;
   readonly traceContext: string;
-  /** Only on a trigger (never in-band): the job's final checkpoint, see CheckpointBarrierInfo. */
+  /** The job's final checkpoint, see CheckpointBarrierInfo; travels in-band with the barrier. */
   readonly final?: boolean;
 }
 
@@ -37,6 +37,12 @@ export type ChannelEvent =
    * would clash with the message's.
    */
   | { readonly kind: 'barrier'; readonly barrier: BarrierInfo }
+  /**
+   * No records or watermarks follow, but the channel stays open: barriers still come, up to the
+   * final checkpoint that commits what the sender's operators still hold. `end` follows.
+   */
+  | { readonly kind: 'endOfData' }
+  /** End of partition: nothing more follows on the channel. */
   | { readonly kind: 'end' };
 
 export type ChannelMessage = RecordBatch | ChannelEvent;
@@ -46,6 +52,7 @@ const WATERMARK = 1;
 const END = 2;
 const STATUS = 3;
 const BARRIER = 4;
+const END_OF_DATA = 5;
 
 export function encodeMessage(message: ChannelMessage): Uint8Array {
   switch (message.kind) {
@@ -56,11 +63,13 @@ export function encodeMessage(message: ChannelMessage): Uint8Array {
       return encode([WATERMARK, Number.isFinite(message.watermark) ? message.watermark : message.watermark > 0 ? 'max' : 'min']);
     case 'end':
       return encode([END]);
+    case 'endOfData':
+      return encode([END_OF_DATA]);
     case 'status':
       return encode([STATUS, message.idle]);
     case 'barrier': {
       const b = message.barrier;
-      return encode([BARRIER, b.checkpointId, b.timestamp, b.kind, b.targetDir, b.traceContext]);
+      return encode([BARRIER, b.checkpointId, b.timestamp, b.kind, b.targetDir, b.traceContext, b.final === true]);
     }
   }
 }
@@ -81,20 +90,23 @@ export function decodeMessage(bytes: Uint8Array): ChannelMessage {
     }
     case END:
       return { kind: 'end' };
+    case END_OF_DATA:
+      return { kind: 'endOfData' };
     case STATUS:
       return { kind: 'status', idle: wire[1] === true };
     case BARRIER: {
-      const [, checkpointId, timestamp, kind, targetDir, traceContext] = wire as unknown[];
+      const [, checkpointId, timestamp, kind, targetDir, traceContext, final] = wire as unknown[];
       if (
         typeof checkpointId !== 'number' ||
         typeof timestamp !== 'number' ||
         (kind !== 'CHECKPOINT' && kind !== 'SAVEPOINT') ||
         typeof targetDir !== 'string' ||
-        typeof traceContext !== 'string'
+        typeof traceContext !== 'string' ||
+        (final !== undefined && typeof final !== 'boolean')
       ) {
         throw new Error('malformed checkpoint barrier');
       }
-      return { kind: 'barrier', barrier: { checkpointId, timestamp, kind, targetDir, traceContext } };
+      return { kind: 'barrier', barrier: { checkpointId, timestamp, kind, targetDir, traceContext, ...(final === true ? { final } : {}) } };
     }
     default:
       throw new Error(`unknown data-channel message kind ${String(wire[0])}`);

@@ -43,9 +43,11 @@ class LatestSink implements Sink<Sum> {
 const KEYS = 7;
 const SPLITS: CountingSplit[] = [0, 1, 2, 3].map((i) => ({ splitId: `s${i}`, next: i * 1000, end: (i + 1) * 1000 }));
 
-function plan(sourceParallelism: number, sumParallelism: number) {
+function plan(sourceParallelism: number, sumParallelism: number, checkpointing = false) {
   const e = env(sumParallelism);
   e.setMaxParallelism(16);
+  // Far longer than any test: checkpoints come only from the test's triggers.
+  if (checkpointing) e.enableCheckpointing(3_600_000);
   e.fromSource(new CountingSource(), undefined, 'numbers')
     .uid('numbers')
     .setParallelism(sourceParallelism)
@@ -135,8 +137,15 @@ async function finished(run: Run): Promise<void> {
 }
 
 /** Triggers checkpoint `id` at the sources and resolves with the files per vertex, by subtask. */
-async function checkpoint(run: Run, id: number, dir: string): Promise<Map<string, TaskRestore>> {
-  const barrier: CheckpointBarrierInfo = { checkpointId: id, timestamp: Date.now(), kind: 'CHECKPOINT', targetDir: join(dir, `chk-${id}`), traceContext: '' };
+async function checkpoint(run: Run, id: number, dir: string, final = false): Promise<Map<string, TaskRestore>> {
+  const barrier: CheckpointBarrierInfo = {
+    checkpointId: id,
+    timestamp: Date.now(),
+    kind: 'CHECKPOINT',
+    targetDir: join(dir, `chk-${id}`),
+    traceContext: '',
+    ...(final ? { final } : {}),
+  };
   for (const d of sources(run)) run.worker.handle({ type: 'triggerCheckpoint', executionId: d.executionId, barrier });
   const acks = await eventually(() => {
     const declined = run.messages.find((m) => m.type === 'declineCheckpoint');
@@ -266,6 +275,29 @@ t.test('a trigger for a task that is not a running source is declined', async (t
   t.equal(declined.length, 2);
   t.match(declined[0], { checkpointId: 9, reason: /not a source task/ });
   t.match(declined[1], { checkpointId: 9, reason: /not running/ });
+});
+
+t.test('after the end of data, barriers still reach every task; only the final checkpoint ends them', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'runnel-chk-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  latest.clear();
+  control.reset(1000);
+  const run = start(t, plan(1, 1, true));
+  const [source] = sources(run);
+  run.worker.handle({ type: 'addSplits', executionId: source!.executionId, splits: [SPLITS[0]!] });
+  run.worker.handle({ type: 'noMoreSplits', executionId: source!.executionId });
+  await eventually(() => (run.messages.filter((m) => m.type === 'endOfData').length === 2 ? true : undefined), 5000, 'both tasks at the end of their data');
+  // The JobMaster may trigger a checkpoint that is not the final one at a source already at its
+  // end (it had not heard of the end yet): its barrier must still reach the task downstream.
+  await checkpoint(run, 1, dir);
+  for (const d of run.tasks) run.worker.handle({ type: 'notifyCheckpointComplete', executionId: d.executionId, checkpointId: 1 });
+  await checkpoint(run, 2, dir, true);
+  t.equal(states(run, 'FINISHED'), 0, 'a checkpoint that is not the final one ends no task');
+  for (const d of run.tasks) run.worker.handle({ type: 'notifyCheckpointComplete', executionId: d.executionId, checkpointId: 2 });
+  await finished(run);
+  const sums = new Map<number, number>();
+  for (let n = 0; n < 1000; n++) sums.set(n % KEYS, (sums.get(n % KEYS) ?? 0) + n);
+  t.same(latest, sums, 'every record reached the sink before the end');
 });
 
 // ---- two-phase commit ----------------------------------------------------------------------------

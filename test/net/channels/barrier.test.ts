@@ -54,9 +54,11 @@ async function roundTrip(t: Test, out: OutputChannel, input: InputChannel): Prom
 }
 
 t.test('the codec round-trips a barrier and rejects a malformed one', async (t) => {
-  for (const m of [barrier(1), barrier(2, 'SAVEPOINT')]) t.same(decodeMessage(encodeMessage(m)), m);
+  const final: ChannelMessage = { kind: 'barrier', barrier: { checkpointId: 3, timestamp: 0, kind: 'CHECKPOINT', targetDir: '/x', traceContext: '', final: true } };
+  for (const m of [barrier(1), barrier(2, 'SAVEPOINT'), final, { kind: 'endOfData' } as const]) t.same(decodeMessage(encodeMessage(m)), m);
   t.throws(() => decodeMessage(encode([4, 'one', 0, 'CHECKPOINT', '/x', ''])), /malformed checkpoint barrier/);
   t.throws(() => decodeMessage(encode([4, 1, 0, 'SNAPSHOT', '/x', ''])), /malformed checkpoint barrier/);
+  t.throws(() => decodeMessage(encode([4, 1, 0, 'CHECKPOINT', '/x', '', 'yes'])), /malformed checkpoint barrier/);
 });
 
 t.test('a local channel carries barriers in order', async (t) => {
@@ -195,4 +197,21 @@ t.test('aborting the pending alignment from outside unblocks its channels', asyn
   t.same(g.run(), ['a:a1']);
   g.send(1, barrier(5), batch('b1'));
   t.same(g.run(), ['b:b1'], 'the rest of the aborted checkpoint is ignored');
+});
+
+t.test('after endOfData a channel still delivers barriers; its input ends, the gate closes with the end', async (t) => {
+  const g = gateOf(['a', 'b']);
+  g.send(0, { kind: 'watermark', watermark: 100 }, { kind: 'endOfData' });
+  g.send(1, { kind: 'watermark', watermark: 50 });
+  t.same(g.run(), ['watermark 50'], "a's data ended: its watermark no longer holds b's back");
+  g.send(1, { kind: 'watermark', watermark: 60 }, { kind: 'endOfData' });
+  t.same(g.run(), ['watermark 60', 'end-of-input']);
+  t.equal(g.gate.finished, true, 'every channel\'s data has ended');
+  t.equal(g.gate.closed, false, 'but the channels are open');
+  g.send(0, barrier(2));
+  t.same(g.run(), [], 'a channel whose data ended is still aligned: b has not delivered barrier 2');
+  g.send(1, barrier(2), { kind: 'end' });
+  g.send(0, { kind: 'end' });
+  t.same(g.run(), ['barrier 2 (0 ms)'], 'no second end-of-input');
+  t.equal(g.gate.closed, true);
 });
