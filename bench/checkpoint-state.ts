@@ -13,8 +13,9 @@
  *   node --import tsx bench/checkpoint-state.ts [--keys 1000000] [--value-bytes 100]
  *       [--records 6000000] [--interval 2500] [--value object|string]
  *
- * `--value object` (default): `{ id, name, tags }` objects (the snapshot deep-copies them with
- * structuredClone); `--value string`: one string per key.
+ * `--value object` (default): `{ id, name, tags }` objects; `--value string`: one string per
+ * key. (Snapshots copy nothing: entries are encoded by the writer, or on first access after the
+ * snapshot — src/state/state-table.ts.)
  *
  * The numbers are taken by wrapping TaskCheckpoints.prototype.perform at this module's top level,
  * which runs in the slot worker too (it imports the job module up to execute()).

@@ -158,7 +158,7 @@ export class StateSnapshotError extends Error {
     cause: unknown,
   ) {
     super(
-      `State '${stateName}' holds a value that cannot be copied into a snapshot: keep state values plain data (primitives, arrays, plain objects, Maps, Dates). ${cause instanceof Error ? cause.message : String(cause)}`,
+      `State '${stateName}' holds a value that cannot be encoded into a snapshot: keep state values plain data (primitives, arrays, plain objects, Maps, Dates). ${cause instanceof Error ? cause.message : String(cause)}`,
       { cause },
     );
   }

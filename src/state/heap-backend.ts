@@ -1,9 +1,8 @@
 /**
  * The `hashmap` keyed state backend: state on the JavaScript heap, one table per state name,
- * partitioned by key group (see StateTable). Snapshots are taken synchronously by deep-copying
- * every value into the canonical form; that costs time proportional to the state's size on the
- * task thread. Copy-on-write (Flink's CopyOnWriteStateMap: versioned entries copied on the first
- * write after a snapshot) would make the synchronous part O(1) and is the planned improvement.
+ * partitioned by key group (see StateTable). A snapshot copies nothing when it is taken: each
+ * key group is encoded once, when the checkpoint's writer gets to it or when the task first
+ * touches it afterwards, whichever comes first (StateTable.snapshot). Timers are copied.
  */
 import type { AggregatingStateDescriptor, AnyStateDescriptor, ListStateDescriptor, MapStateDescriptor, ReducingStateDescriptor, StateDescriptor, ValueStateDescriptor } from './descriptors.js';
 import { NoCurrentKeyError, StateKindMismatchError, StateRestoreError, UnknownStateError } from './errors.js';
@@ -13,16 +12,13 @@ import { assignToKeyGroup, checkKeyGroupRange, KeyGroupRange, type KeyGroupRange
 import { decodeKeyId, keyIdentity, type KeyId } from './key-identity.js';
 import type { KeyedStateBackend } from './keyed-backend.js';
 import {
-  copyingStateOf,
   copyValue,
   expectArray,
   expectKeyGroup,
   expectRecord,
   KEYED_STATE_SNAPSHOT_VERSION,
-  type KeyedStateEntry,
   type KeyedStateSnapshot,
   type KeyedStateSnapshotState,
-  type KeyGroupEntries,
   type TimerServiceSnapshot,
 } from './snapshot.js';
 import type { AggregatingState, KeyedStateFunction, ListState, MapState, ReducingState, State, StateKind, ValueState } from './state.js';
@@ -163,7 +159,7 @@ export class HeapKeyedStateBackend<K = unknown> implements KeyedStateBackend<K> 
 
   snapshot(): KeyedStateSnapshot {
     const states: KeyedStateSnapshotState[] = [];
-    for (const table of this.tables.values()) states.push(copyingStateOf(table.name, () => this.snapshotTable(table)));
+    for (const table of this.tables.values()) states.push(table.snapshot(this.keyGroupRange.startKeyGroup));
     const timers: TimerServiceSnapshot[] = [];
     for (const service of this.timerServices.values()) timers.push(service.snapshot());
     return {
@@ -229,20 +225,6 @@ export class HeapKeyedStateBackend<K = unknown> implements KeyedStateBackend<K> 
     return table as StateTable<V>;
   }
 
-  private snapshotTable(table: StateTable<unknown>): KeyedStateSnapshotState {
-    const keyGroups: KeyGroupEntries[] = [];
-    table.groups.forEach((namespaces, index) => {
-      if (namespaces === undefined) return;
-      const entries: KeyedStateEntry[] = [];
-      for (const [namespaceId, keys] of namespaces) {
-        const namespace = decodeKeyId(namespaceId);
-        for (const [keyId, value] of keys) entries.push([decodeKeyId(keyId), namespace, snapshotValue(table.kind, value)]);
-      }
-      keyGroups.push({ keyGroup: index + this.keyGroupRange.startKeyGroup, entries });
-    });
-    return { name: table.name, kind: table.kind, keyGroups };
-  }
-
   private restoreState(raw: unknown, restoredGroups: Map<string, Set<number>>): void {
     const state = expectRecord(raw, 'a state of a keyed snapshot', undefined);
     const name = state['name'];
@@ -296,14 +278,6 @@ function* keysOfTable<K>(table: StateTable<unknown>, namespaceId: KeyId): Genera
     for (const keyId of keys.keys()) yield decodeKeyId(keyId) as K;
   }
   return undefined;
-}
-
-/** The canonical form of a stored value (see snapshot.ts), deep-copied. */
-function snapshotValue(kind: StateKind, value: unknown): unknown {
-  if (kind !== 'MAP') return copyValue(value);
-  const pairs: [unknown, unknown][] = [];
-  for (const [id, v] of value as Map<KeyId, unknown>) pairs.push([decodeKeyId(id), copyValue(v)]);
-  return pairs;
 }
 
 /**

@@ -78,8 +78,9 @@ export type { TimeDomain, TimerCallback } from './timers.js';
 export { OPERATOR_STATE_SNAPSHOT_VERSION, OperatorStateBackend, redistributeOperatorState } from './operator-state.js';
 export type { OperatorStateMode, OperatorStateSnapshot, OperatorStateSnapshotState } from './operator-state.js';
 
-export { KEYED_STATE_SNAPSHOT_VERSION } from './snapshot.js';
+export { ENCODED_ENTRIES, encodedEntries, KEYED_STATE_SNAPSHOT_VERSION } from './snapshot.js';
 export type {
+  EncodedKeyGroupEntries,
   KeyedStateEntry,
   KeyedStateSnapshot,
   KeyedStateSnapshotState,

@@ -9,6 +9,7 @@
  * of elements; MAP — an array of `[mapKey, mapValue]` pairs. Keys, namespaces and map keys are
  * the user's values (composite ones as equal plain copies).
  */
+import { encode } from '../net/codec.js';
 import { StateRestoreError, StateSnapshotError } from './errors.js';
 import type { KeyGroupRangeData } from './key-groups.js';
 import type { StateKind } from './state.js';
@@ -21,6 +22,22 @@ export type KeyedStateEntry = readonly [key: unknown, namespace: unknown, value:
 export interface KeyGroupEntries {
   readonly keyGroup: number;
   readonly entries: readonly KeyedStateEntry[];
+}
+
+/**
+ * How a backend hands over a key group it encodes itself, when it must (see StateTable's
+ * snapshots): the entries' CBOR bytes, encoded at most once. `entries` then decodes them.
+ */
+export const ENCODED_ENTRIES: unique symbol = Symbol('runnel.encodedEntries');
+
+export interface EncodedKeyGroupEntries extends KeyGroupEntries {
+  [ENCODED_ENTRIES](): Uint8Array;
+}
+
+/** The CBOR bytes of a key group's entries (a copy, never the encoder's shared buffer). */
+export function encodedEntries(group: KeyGroupEntries): Uint8Array {
+  const encoded = (group as Partial<EncodedKeyGroupEntries>)[ENCODED_ENTRIES];
+  return encoded !== undefined ? encoded.call(group) : new Uint8Array(encode(group.entries));
 }
 
 export interface KeyedStateSnapshotState {

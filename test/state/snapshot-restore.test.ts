@@ -4,6 +4,7 @@ import {
   AggregatingStateDescriptor,
   assignKeyToParallelOperator,
   computeKeyGroupRangeForOperatorIndex,
+  encodedEntries,
   HeapKeyedStateBackend,
   type KeyedStateSnapshot,
   KeyGroupRange,
@@ -182,7 +183,8 @@ t.test('snapshots and restored backends share no mutable data', async (t) => {
   value.update(held);
   const snapshot = backend.snapshot();
   list.add('after');
-  held.n = 2;
+  // Read, then changed in place, as user functions do.
+  value.value()!.n = 2;
   const listEntry = snapshot.states.find((s) => s.name === 'list')?.keyGroups[0]?.entries[0];
   t.same(listEntry?.[2], ['before'], 'a later add does not reach the snapshot');
   const objEntry = snapshot.states.find((s) => s.name === 'obj')?.keyGroups[0]?.entries[0];
@@ -253,9 +255,81 @@ t.test('restoring refuses snapshots it cannot map onto its key groups', async (t
   t.equal(other.numKeyValueStateEntries(), 0, 'key group 35 is not in [64, 127]: skipped without error');
 });
 
-t.test('a value that cannot be copied fails the snapshot naming the state', async (t) => {
+t.test('a value that cannot be encoded fails the snapshot naming the state, when it is written', async (t) => {
   const backend = backendFor(1, 0);
   backend.setCurrentKey('k');
   backend.getState(new ValueStateDescriptor<unknown>('fn')).update({ callback: () => 1 });
-  t.throws(() => backend.snapshot(), { name: 'StateSnapshotError', stateName: 'fn', message: /'fn'/ });
+  const snapshot = backend.snapshot();
+  const group = snapshot.states[0]!.keyGroups[0]!;
+  t.throws(() => encodedEntries(group), { name: 'StateSnapshotError', stateName: 'fn', message: /'fn'.*function/ });
+  t.throws(() => group.entries, { name: 'StateSnapshotError' }, 'and so does reading its entries');
+});
+
+t.test('a snapshot is what the state was when it was taken, whatever the task does afterwards', async (t) => {
+  const backend = backendFor(1, 0);
+  KEYS.forEach((key, i) => write(backend, key, i));
+  const entries = backend.numKeyValueStateEntries();
+  const snapshot = backend.snapshot();
+  // Every key group touched afterwards: values replaced, lists and maps changed in place,
+  // entries removed, new keys, another namespace.
+  KEYS.forEach((key, i) => {
+    backend.setCurrentKey(key);
+    backend.getState(descriptors.value).update(-1);
+    backend.getListState(descriptors.list).add('later');
+    backend.getMapState(descriptors.map).remove('neg');
+    backend.getReducingState(descriptors.sum).clear();
+    backend.getAggregatingState(descriptors.avg).add(1000);
+    backend.setCurrentNamespace({ window: i % 3 });
+    backend.getState(descriptors.value).clear();
+    backend.setCurrentNamespace(VOID_NAMESPACE);
+  });
+  backend.setCurrentKey('a key written after the snapshot');
+  backend.getState(descriptors.value).update(7);
+  const restored = backendFor(1, 0);
+  restored.restore([throughCbor(snapshot)]);
+  t.same(KEYS.flatMap((key, i) => mismatches(restored, key, i)), []);
+  t.equal(restored.numKeyValueStateEntries(), entries);
+
+  const second = backend.snapshot();
+  const again = backendFor(1, 0);
+  again.restore([throughCbor(second)]);
+  again.setCurrentKey(KEYS[3]);
+  t.same(again.getListState(descriptors.list).get(), ['a3', 'b3', 'later'], 'the next snapshot sees the changes');
+  again.setCurrentKey('a key written after the snapshot');
+  t.equal(again.getState(descriptors.value).value(), 7);
+});
+
+t.test('state cleared before its snapshot is written fails that snapshot instead of writing it empty', async (t) => {
+  const backend = backendFor(1, 0);
+  KEYS.forEach((key, i) => write(backend, key, i));
+  const snapshot = backend.snapshot();
+  backend.dispose();
+  t.throws(() => encodedEntries(snapshot.states[0]!.keyGroups[0]!), /cleared before its snapshot was written/);
+});
+
+t.test('a key group with entries captured early and many left joins into one array', async (t) => {
+  // One key, so one key group; the namespaces make its entries many (a four-byte array count).
+  for (const size of [1, 23, 24, 300, 70_000]) {
+    const backend = backendFor(1, 0);
+    const value = backend.getState(descriptors.value);
+    backend.setCurrentKey('k');
+    for (let ns = 0; ns < size; ns++) {
+      backend.setCurrentNamespace(ns);
+      value.update(ns);
+    }
+    const snapshot = backend.snapshot();
+    for (const ns of [0, size - 1, size]) {
+      backend.setCurrentNamespace(ns);
+      value.update(-1);
+    }
+    const restored = backendFor(1, 0);
+    restored.restore([throughCbor(snapshot)]);
+    restored.setCurrentKey('k');
+    const wrong: number[] = [];
+    for (let ns = 0; ns <= size; ns++) {
+      restored.setCurrentNamespace(ns);
+      if (restored.getState(descriptors.value).value() !== (ns < size ? ns : undefined)) wrong.push(ns);
+    }
+    t.same(wrong, [], `${size} entries, the first and last captured early, one added`);
+  }
 });

@@ -13,7 +13,8 @@
  *
  * The entries of each key group of keyed state are embedded CBOR items (tag 24), encoded one
  * key group after another with pauses in between (`encodeStateFileInSlices`), so a task with a
- * large state keeps processing records while its snapshot is encoded.
+ * large state keeps processing records while its snapshot is encoded. The file is then a list
+ * of chunks written one after another: the key groups' bytes are never copied into one buffer.
  *
  * Written once per checkpoint at `<targetDir>/<vertexId>-<subtaskIndex>`, under a temporary name
  * first, fsync'd, then renamed, so a reader never sees half a file.
@@ -22,9 +23,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Tag } from 'cbor-x';
+import type { FileHandle } from 'node:fs/promises';
 import { decode, encode } from '../../net/index.js';
 import type { OperatorSnapshot, RestoredOperatorState } from '../../operators/operator.js';
-import { redistributeOperatorState, type KeyedStateSnapshot, type OperatorStateSnapshot } from '../../state/index.js';
+import { encodedEntries, redistributeOperatorState, type KeyedStateSnapshot, type OperatorStateSnapshot } from '../../state/index.js';
 import { StateFileError } from './errors.js';
 import type { TaskRestore } from './deployment.js';
 
@@ -50,14 +52,20 @@ export function stateFileName(vertexId: string, subtaskIndex: number): string {
   return `${vertexId}-${subtaskIndex}`;
 }
 
+/** A state file's CBOR as consecutive chunks, written in order (see writeStateFile). */
+export interface StateFileChunks {
+  readonly chunks: readonly Uint8Array[];
+  readonly byteLength: number;
+}
+
 /**
  * Encodes the state a key group at a time, pausing (`pause`) after about every
- * {@link SLICE_BYTES} so that the task's thread goes on processing in between. The state is the
- * snapshot's own copy, so it cannot change meanwhile.
+ * {@link SLICE_BYTES} so that the task's thread goes on processing in between. The keyed state
+ * cannot change meanwhile: the backend captures what the task is about to change first.
  */
-export async function encodeStateFileInSlices(state: TaskStateFile, pause: () => Promise<void> = () => new Promise((resolve) => setImmediate(resolve))): Promise<Uint8Array> {
+export async function encodeStateFileInSlices(state: TaskStateFile, pause: () => Promise<void> = () => new Promise((resolve) => setImmediate(resolve))): Promise<StateFileChunks> {
   let sinceLastPause = 0;
-  const operators: Record<string, OperatorSnapshot> = {};
+  const operators: Record<string, unknown> = {};
   for (const [id, op] of Object.entries(state.operators)) {
     if (op.keyed === undefined) {
       operators[id] = op;
@@ -67,19 +75,63 @@ export async function encodeStateFileInSlices(state: TaskStateFile, pause: () =>
     for (const s of op.keyed.states) {
       const keyGroups = [];
       for (const group of s.keyGroups) {
-        const bytes = new Uint8Array(encode(group.entries));
-        keyGroups.push({ keyGroup: group.keyGroup, entries: new Tag(bytes, EMBEDDED_CBOR) });
+        const bytes = encodedEntries(group);
+        keyGroups.push(new Container({ keyGroup: group.keyGroup, entries: new Embedded(bytes) }));
         sinceLastPause += bytes.byteLength;
         if (sinceLastPause >= SLICE_BYTES) {
           sinceLastPause = 0;
           await pause();
         }
       }
-      states.push({ ...s, keyGroups });
+      states.push(new Container({ ...s, keyGroups: new Container(keyGroups) }));
     }
-    operators[id] = { ...op, keyed: { ...op.keyed, states } as unknown as KeyedStateSnapshot };
+    operators[id] = new Container({ ...op, keyed: new Container({ ...op.keyed, states: new Container(states) }) });
   }
-  return encodeStateFile({ ...state, operators });
+  const chunks: Uint8Array[] = [];
+  pushChunks(new Container({ ...state, operators: new Container(operators) }), chunks);
+  let byteLength = 0;
+  for (const c of chunks) byteLength += c.byteLength;
+  return { chunks, byteLength };
+}
+
+/** A map or array whose CBOR header the chunk writer writes itself, then each item's CBOR. */
+class Container {
+  constructor(readonly value: Readonly<Record<string, unknown>> | readonly unknown[]) {}
+}
+
+/** Bytes embedded as they are: tag 24 over a byte string. */
+class Embedded {
+  constructor(readonly bytes: Uint8Array) {}
+}
+
+/** The CBOR of `value` as chunks; the same bytes cbor-x writes for the plain value. */
+function pushChunks(value: unknown, out: Uint8Array[]): void {
+  if (value instanceof Embedded) {
+    out.push(Uint8Array.of(0xd8, EMBEDDED_CBOR), cborHeader(2, value.bytes.byteLength), value.bytes);
+  } else if (value instanceof Container) {
+    if (Array.isArray(value.value)) {
+      out.push(cborHeader(4, value.value.length));
+      for (const item of value.value) pushChunks(item, out);
+    } else {
+      const entries = Object.entries(value.value);
+      out.push(cborHeader(5, entries.length));
+      for (const [key, item] of entries) {
+        out.push(new Uint8Array(encode(key)));
+        pushChunks(item, out);
+      }
+    }
+  } else {
+    out.push(new Uint8Array(encode(value)));
+  }
+}
+
+/** A CBOR head: major type `major` with argument `n` (a length or count). */
+function cborHeader(major: number, n: number): Uint8Array {
+  const m = major << 5;
+  if (n < 24) return Uint8Array.of(m | n);
+  if (n < 0x100) return Uint8Array.of(m | 24, n);
+  if (n < 0x10000) return Uint8Array.of(m | 25, n >> 8, n & 0xff);
+  return Uint8Array.of(m | 26, (n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
 }
 
 /** Decodes the key groups' embedded entries in place (see encodeStateFileInSlices). */
@@ -109,14 +161,15 @@ export function encodeStateFile(state: TaskStateFile): Uint8Array {
  * Writes `bytes` durably as `<dir>/<name>`: a temporary file, fsync, rename, then fsync of the
  * folder so the rename itself survives a crash. Resolves with the file's path.
  */
-export async function writeStateFile(dir: string, name: string, bytes: Uint8Array): Promise<string> {
+export async function writeStateFile(dir: string, name: string, bytes: Uint8Array | StateFileChunks): Promise<string> {
   await mkdir(dir, { recursive: true });
   const path = join(dir, name);
   const temporary = join(dir, `.${name}.${randomBytes(4).toString('hex')}.tmp`);
   try {
     const handle = await open(temporary, 'wx');
     try {
-      await handle.writeFile(bytes);
+      if (bytes instanceof Uint8Array) await handle.writeFile(bytes);
+      else await writeChunks(handle, bytes.chunks);
       await handle.sync();
     } finally {
       await handle.close();
@@ -128,6 +181,37 @@ export async function writeStateFile(dir: string, name: string, bytes: Uint8Arra
   }
   await syncFolder(dir);
   return path;
+}
+
+/** Small chunks are gathered into one write; large ones are written as they are. */
+async function writeChunks(handle: FileHandle, chunks: readonly Uint8Array[]): Promise<void> {
+  const GATHER = 1 << 16;
+  let gathered: Uint8Array[] = [];
+  let size = 0;
+  const flush = async (): Promise<void> => {
+    if (size === 0) return;
+    await writeAll(handle, Buffer.concat(gathered, size));
+    gathered = [];
+    size = 0;
+  };
+  for (const chunk of chunks) {
+    if (chunk.byteLength >= GATHER) {
+      await flush();
+      await writeAll(handle, chunk);
+    } else {
+      gathered.push(chunk);
+      size += chunk.byteLength;
+      if (size >= GATHER) await flush();
+    }
+  }
+  await flush();
+}
+
+async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<void> {
+  for (let at = 0; at < bytes.byteLength; ) {
+    const { bytesWritten } = await handle.write(bytes, at, bytes.byteLength - at);
+    at += bytesWritten;
+  }
 }
 
 async function syncFolder(dir: string): Promise<void> {

@@ -28,6 +28,31 @@ t.test('a large keyed state is encoded a slice at a time, pausing between slices
   const back = await readStateFile(path);
   t.same(back.operators['op']!.keyed!.states[0]!.keyGroups, keyGroups);
   t.same(back.operators['op']!.splits, [{ id: 'split-0', position: 42 }]);
+
+});
+
+t.test('chunked encoding reads back whatever the sizes of its headers', async (t) => {
+  // 300 key groups (a two-byte array count); embedded entries from a few bytes to over 256
+  // (one- and two-byte lengths); one operator without keyed state next to one with.
+  const keyGroups = Array.from({ length: 300 }, (_, keyGroup) => ({
+    keyGroup,
+    entries: Array.from({ length: keyGroup % 40 }, (_, i) => [i, { window: keyGroup }, 'v'.repeat(i)] as const),
+  }));
+  const state: TaskStateFile = {
+    format: STATE_FILE_FORMAT,
+    version: STATE_FILE_VERSION,
+    checkpointId: 3,
+    vertexId: 'w',
+    subtaskIndex: 1,
+    parallelism: 2,
+    operators: {
+      keyedOp: { keyed: { version: 1, maxParallelism: 512, keyGroupRange: { startKeyGroup: 0, endKeyGroup: 299 }, states: [{ name: 'l', kind: 'LIST', keyGroups }], timers: [] } },
+      sourceOp: { splits: Array.from({ length: 30 }, (_, i) => ({ id: `s${i}` })) },
+    },
+  };
+  const chunks = await encodeStateFileInSlices(state, async () => {});
+  const back = await readStateFile(await writeStateFile(t.testdir(), 'w-1', chunks));
+  t.same(back, state);
 });
 
 t.test('a corrupt embedded key group is reported with the file and the state', async (t) => {
