@@ -13,8 +13,12 @@ import { RestError, RestResponse } from './server.js';
 
 export interface CheckpointRouteContext {
   stats(jobId: string): Promise<{ stats: CheckpointingStats; checkpointing: CheckpointingSettings }>;
-  /** With `stop`, the job ends (cancelled) right after the savepoint; nothing completes in between. */
-  savepoint(jobId: string, targetDir: string | null, stop: boolean): Promise<{ checkpointId: number; path: string }>;
+  /**
+   * With `stop`, the job ends (cancelled) right after the savepoint; nothing completes in
+   * between. With `drain` too, the sources end first and event time advances to the end; the
+   * savepoint is the job's final checkpoint and the job finishes.
+   */
+  savepoint(jobId: string, targetDir: string | null, stop: boolean, drain: boolean): Promise<{ checkpointId: number; path: string }>;
   readBody(req: IncomingMessage): Promise<Record<string, unknown>>;
 }
 
@@ -185,7 +189,7 @@ export function checkpointRoutes(ctx: CheckpointRouteContext): CheckpointRoute[]
         const cancelJob = body['cancel-job'] === true;
         // Validates the job id (400/404) before accepting the operation.
         await ctx.stats(jobid!);
-        return start(jobid!, async () => (await ctx.savepoint(jobid!, target, cancelJob)).path);
+        return start(jobid!, async () => (await ctx.savepoint(jobid!, target, cancelJob, false)).path);
       },
     },
     {
@@ -194,11 +198,10 @@ export function checkpointRoutes(ctx: CheckpointRouteContext): CheckpointRoute[]
       handler: async ({ jobid }, _url, req) => {
         const body = await ctx.readBody(req);
         const target = targetOf(body, 'targetDirectory');
-        if (body['drain'] === true) {
-          throw new RestError(400, 'Stopping with --drain (advancing event time to the end before the savepoint) is not available in this version; stop without --drain.');
-        }
+        const drain = body['drain'] ?? false;
+        if (typeof drain !== 'boolean') throw new RestError(400, "'drain' must be true or false.");
         await ctx.stats(jobid!);
-        return start(jobid!, async () => (await ctx.savepoint(jobid!, target, true)).path);
+        return start(jobid!, async () => (await ctx.savepoint(jobid!, target, true, drain)).path);
       },
     },
     {

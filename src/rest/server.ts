@@ -165,8 +165,8 @@ export class RestServer {
     const checkpoints = checkpointRoutes({
       stats: (jobId) => this.askJob(jobId, { type: 'requestCheckpointStats', jobId }) as never,
       // A savepoint takes as long as the job's checkpoint timeout allows; the JobManager answers when it is done.
-      savepoint: (jobId, targetDir, stop) =>
-        this.settings.system.ask(this.settings.dispatcher(), { type: 'triggerSavepoint', jobId, targetDir, stop }, 2 ** 31 - 1),
+      savepoint: (jobId, targetDir, stop, drain) =>
+        this.settings.system.ask(this.settings.dispatcher(), { type: 'triggerSavepoint', jobId, targetDir, stop, drain }, 2 ** 31 - 1),
       readBody: async (req) => {
         const body = await readJson(req, 1 << 20);
         if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new RestError(400, 'The request body must be a JSON object.');

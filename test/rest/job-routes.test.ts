@@ -3,13 +3,15 @@
  * and back pressure — over a JobManager's actors on the in-memory network with inline slots,
  * so the jobs are closures defined here.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { ActorSystem } from '../../src/actors/system/system.js';
 import { livePlan, registerLivePlan, unregisterLivePlan } from '../../src/actors/task/plans.js';
 import { TaskExecutor } from '../../src/actors/taskexecutor/task-executor.js';
 import { Configuration } from '../../src/config/index.js';
 import { StandaloneHaServices } from '../../src/ha/index.js';
-import { StreamExecutionEnvironment, type DataStream } from '../../src/index.js';
+import { StreamExecutionEnvironment, TumblingEventTimeWindows, WatermarkStrategy, type DataStream } from '../../src/index.js';
 import { logger } from '../../src/log/index.js';
 import { MemoryNetwork } from '../../src/net/index.js';
 import { spawnJobManagerComponents } from '../../src/process/components.js';
@@ -108,9 +110,7 @@ t.test('a job that failed once and restarted shows its details, timestamps and e
   t.equal((await get(`/jobs/${'0'.repeat(32)}`)).status, 404);
   t.equal((await get('/jobs/not-a-job-id/plan')).status, 400);
   t.match((await get(`/jobs/${jobId}/exceptions?maxExceptions=-1`)).body, { errors: [/maxExceptions/] });
-  const drain = await post(`/jobs/${jobId}/stop`, { drain: true });
-  t.equal(drain.status, 400);
-  t.match(drain.body, { errors: [/--drain .*not available/] });
+  t.match(await post(`/jobs/${jobId}/stop`, { drain: 'yes' }), { status: 400, body: { errors: [/'drain' must be true or false/] } });
   t.match(await post(`/jobs/${jobId}/savepoints`, { 'target-directory': 42 }), { status: 400, body: { errors: [/target-directory must be a folder path/] } });
   t.equal((await get(`/jobs/${jobId}/checkpoints/config`)).status, 404, 'no checkpointing configured');
   t.match((await get(`/jobs/${jobId}/checkpoints`)).body, { counts: { total: 0, completed: 0 }, history: [] });
@@ -147,4 +147,40 @@ t.test('a fast source feeding a slow operator is reported back-pressured; the sl
     return (sub['busyRatio'] as number) > 0.5 ? sub : undefined;
   }, 15_000, 'the slow operator to be reported busy');
   t.equal(busy['backpressureLevel'], 'ok', 'the slow operator itself is not back-pressured');
+});
+
+t.test('stop --drain ends the sources, fires every window, takes the savepoint and finishes the job', async (t) => {
+  const { get, post, submit } = await cluster(t);
+  const fired: number[] = [];
+  // Event time is the record's own number (ms): an hour-long window never fires by itself.
+  const jobId = await submit((env) =>
+    env
+      .fromGenerator((i) => i, 1_000_000_000, 5_000)
+      .assignTimestampsAndWatermarks(WatermarkStrategy.forMonotonousTimestamps<number>().withTimestampAssigner((i) => i))
+      .keyBy((i) => i % 3)
+      .window(TumblingEventTimeWindows.of(3_600_000))
+      .reduce((a, b) => a + b)
+      .map((sum: number) => (fired.push(sum), sum)),
+  );
+  await eventually(async () => {
+    const vertices = (await get(`/jobs/${jobId}`)).body['vertices'] as Json[];
+    return vertices.every((v) => v['status'] === 'RUNNING') ? true : undefined;
+  }, 10_000, 'every task running');
+  const target = t.testdir();
+  const accepted = await post(`/jobs/${jobId}/stop`, { drain: true, targetDirectory: target });
+  t.equal(accepted.status, 202);
+  const done = await eventually(async () => {
+    const { body } = await get(`/jobs/${jobId}/savepoints/${String(accepted.body['request-id'])}`);
+    return (body['status'] as Json)['id'] === 'COMPLETED' ? body : undefined;
+  }, 15_000, 'the savepoint');
+  const location = String((done['operation'] as Json)['location']);
+  t.ok(location.startsWith(target) && existsSync(join(location, '_metadata')), `the savepoint is at ${location}`);
+  await eventually(async () => ((await get(`/jobs/${jobId}/status`)).body['status'] === 'FINISHED' ? true : undefined), 10_000, 'the job to finish');
+  t.equal(fired.length, 3, 'each key\'s window fired once, at the end of event time');
+  // The sources stopped after some prefix 0..n-1 of their records, all of which were counted.
+  const total = fired.reduce((a, b) => a + b, 0);
+  const n = Math.round((1 + Math.sqrt(1 + 8 * total)) / 2);
+  t.equal((n * (n - 1)) / 2, total, `the windows hold exactly the first ${n} records`);
+  const stats = (await get(`/jobs/${jobId}/checkpoints`)).body;
+  t.match(stats, { counts: { completed: 1 }, latest: { savepoint: { external_path: location } } });
 });

@@ -74,6 +74,12 @@ export class CheckpointCoordinator extends Actor<Spec> {
   private pending: Pending | undefined;
   /** Savepoints asked for while a checkpoint was pending. */
   private readonly queuedSavepoints: Array<{ targetDir: string | null; done: (error: Error | undefined, path: string, checkpointId: number) => void }> = [];
+  /**
+   * Stop with --drain: the savepoint taken once every task reached the end of its data
+   * (`endOfDataEverywhere`), as the final checkpoint. No periodic checkpoint starts meanwhile.
+   */
+  private drain: { readonly targetDir: string; readonly done: (error: Error | undefined, path: string, checkpointId: number) => void } | undefined;
+  private endOfDataEverywhere = false;
   private completed: CompletedCheckpoint[] = [];
   private lastCompletedAt = 0;
   private readonly history: CheckpointStats[] = [];
@@ -116,15 +122,19 @@ export class CheckpointCoordinator extends Actor<Spec> {
       this.tasks = [];
       this.ctx.cancelSchedule('tick');
       if (this.pending !== undefined) this.abort(this.pending, 'the job attempt it belonged to ended', false);
+      const drain = this.drain;
+      this.drain = undefined;
+      this.endOfDataEverywhere = false;
+      drain?.done(new Error('the job attempt ended before every task reached the end of its data'), '', 0);
     },
     tick: () => {
       const { intervalMs, minPauseMs } = this.settings.checkpointing;
-      if (this.attempt < 0) return;
+      if (this.attempt < 0 || this.drain !== undefined) return;
       const wait = this.lastCompletedAt + minPauseMs - Date.now();
       if (this.pending === undefined && wait <= 0) this.start('CHECKPOINT', null, undefined);
       this.ctx.schedule('tick', Math.max(intervalMs, wait), { type: 'tick' });
     },
-    triggerSavepoint: ({ targetDir, stop }) =>
+    triggerSavepoint: ({ targetDir, stop, drain }) =>
       new Promise((resolve, reject) => {
         const done = (error: Error | undefined, path: string, checkpointId: number): void => {
           if (error !== undefined) {
@@ -141,8 +151,19 @@ export class CheckpointCoordinator extends Actor<Spec> {
           reject(new Error('No savepoint folder: give one (runnel savepoint <id> DIR, or target-directory) or set execution.checkpointing.savepoint-dir.'));
           return;
         }
-        if (this.attempt < 0 || this.pending !== undefined) this.queuedSavepoints.push({ targetDir: dir, done });
-        else this.start('SAVEPOINT', dir, done);
+        if (drain === true) {
+          if (this.attempt < 0 || this.drain !== undefined) {
+            reject(new Error(this.drain !== undefined ? 'The job is already being stopped with --drain.' : 'The job is not running.'));
+            return;
+          }
+          this.drain = { targetDir: dir, done };
+          this.ctx.cancelSchedule('tick');
+          this.startQueuedSavepoint();
+        } else if (this.attempt < 0 || this.pending !== undefined) {
+          this.queuedSavepoints.push({ targetDir: dir, done });
+        } else {
+          this.start('SAVEPOINT', dir, done);
+        }
       }),
     idReady: ({ checkpointId, kind, folder, error }) => {
       const pending = this.pending;
@@ -172,7 +193,10 @@ export class CheckpointCoordinator extends Actor<Spec> {
       if (pending?.checkpointId === checkpointId) this.abort(pending, reason, false);
     },
     triggerNow: ({ attempt }) => {
-      if (attempt === this.attempt && this.pending === undefined) this.start('CHECKPOINT', null, undefined);
+      if (attempt !== this.attempt) return;
+      this.endOfDataEverywhere = true;
+      if (this.drain !== undefined) this.startQueuedSavepoint();
+      else if (this.pending === undefined) this.start('CHECKPOINT', null, undefined);
     },
     acknowledge: (ack) => {
       const pending = this.pending;
@@ -266,6 +290,14 @@ export class CheckpointCoordinator extends Actor<Spec> {
 
   private startQueuedSavepoint(): void {
     if (this.pending !== undefined || this.attempt < 0) return;
+    const drain = this.drain;
+    if (drain !== undefined) {
+      // Nothing else starts while draining; the savepoint itself once every task is at the end.
+      if (!this.endOfDataEverywhere) return;
+      this.drain = undefined;
+      this.start('SAVEPOINT', drain.targetDir, drain.done);
+      return;
+    }
     const next = this.queuedSavepoints.shift();
     if (next !== undefined) this.start('SAVEPOINT', next.targetDir, next.done);
   }

@@ -68,7 +68,11 @@ export const CheckpointCoordinatorProtocol = defineProtocol('checkpointcoordinat
    * Takes a savepoint into `targetDir` (or the configured savepoint folder); replies with its path
    * once complete. With `stop`, no checkpoint is triggered after it (the job is being stopped).
    */
-  triggerSavepoint: { request: Type.Object({ targetDir: Type.Union([Type.String(), Type.Null()]), stop: Type.Boolean() }), reply: Type.Object({ checkpointId: Type.Integer(), path: Type.String() }) },
+  /**
+   * With `drain` (stop --drain), the savepoint waits until every task reached the end of its
+   * data (the JobMaster drains the sources and says triggerNow) and is the final checkpoint.
+   */
+  triggerSavepoint: { request: Type.Object({ targetDir: Type.Union([Type.String(), Type.Null()]), stop: Type.Boolean(), drain: Type.Optional(Type.Boolean()) }), reply: Type.Object({ checkpointId: Type.Integer(), path: Type.String() }) },
   /** The checkpoint a restart restores: the latest completed one, or the one the job was submitted with. */
   latestCompleted: {
     request: Type.Object({}),

@@ -132,11 +132,11 @@ export class Dispatcher extends Actor<Spec> {
       }
       return this.ctx.ask(entry.jobMaster, { type: 'requestCheckpointStats' }, this.settings.askTimeoutMs).then((stats) => ({ stats, checkpointing }));
     },
-    triggerSavepoint: ({ jobId, targetDir, stop }) => {
+    triggerSavepoint: ({ jobId, targetDir, stop, drain }) => {
       const entry = this.jobs.get(jobId);
       if (entry === undefined) throw new UnknownJobError(jobId);
       if (entry.result !== undefined || entry.jobMaster === undefined) throw new RequestError(`Job ${jobId} has ended (${entry.status}): only a running job takes a savepoint.`);
-      return this.ctx.ask(entry.jobMaster, { type: 'triggerSavepoint', targetDir, stop }, entry.jobGraph.settings.checkpointing.timeoutMs + 2 * this.settings.askTimeoutMs);
+      return this.ctx.ask(entry.jobMaster, { type: 'triggerSavepoint', targetDir, stop, drain: drain === true }, entry.jobGraph.settings.checkpointing.timeoutMs + 2 * this.settings.askTimeoutMs);
     },
     jobStatusChanged: ({ jobId, status }) => {
       const entry = this.jobs.get(jobId);

@@ -43,7 +43,7 @@ export const DispatcherProtocol = defineProtocol('dispatcher', {
   },
   /** Takes a savepoint of a running job; replies with its folder once complete. Fails with UnknownJobError. */
   triggerSavepoint: {
-    request: Type.Object({ jobId: Type.String(), targetDir: Type.Union([Type.String(), Type.Null()]), stop: Type.Boolean() }),
+    request: Type.Object({ jobId: Type.String(), targetDir: Type.Union([Type.String(), Type.Null()]), stop: Type.Boolean(), drain: Type.Optional(Type.Boolean()) }),
     reply: Type.Object({ checkpointId: Type.Integer(), path: Type.String() }),
   },
   /** From a JobMaster: its job ended (tell). */

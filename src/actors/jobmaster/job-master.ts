@@ -368,9 +368,10 @@ export class JobMaster extends Actor<Spec> {
       if (this.checkpoints === undefined) return { counts: { restored: 0, total: 0, inProgress: 0, completed: 0, failed: 0 }, history: [], restored: null };
       return this.ctx.ask(this.checkpoints, { type: 'requestStats' }, this.settings.askTimeoutMs);
     },
-    triggerSavepoint: ({ targetDir, stop }) => {
+    triggerSavepoint: ({ targetDir, stop, drain }) => {
       if (this.checkpoints === undefined) throw new RequestError(`Job ${this.job.jobId} runs in BATCH mode, which takes no savepoints.`);
       if (this.status !== 'RUNNING') throw new RequestError(`Job ${this.job.jobId} is ${this.status}: only a running job takes a savepoint.`);
+      if (drain === true) return this.stopWithDrain(this.checkpoints, targetDir);
       const savepoint = this.ctx.ask(this.checkpoints, { type: 'triggerSavepoint', targetDir, stop }, this.job.settings.checkpointing.timeoutMs + this.settings.askTimeoutMs);
       return stop ? savepoint.then((done) => (this.ctx.tellSelf({ type: 'cancel' }), done)) : savepoint;
     },
@@ -649,6 +650,25 @@ export class JobMaster extends Actor<Spec> {
         isSource: e.planned.vertex.isSource,
         task: e.task.path,
       })),
+    });
+  }
+
+  /**
+   * Stop with --drain: the coordinator holds the savepoint back while the sources end their
+   * data; event time advances to the end downstream, every window and timer fires, and once
+   * every task reached the end of its data the savepoint is taken as the final checkpoint,
+   * after which the job finishes. If it fails, the job fails over (restarting from its latest
+   * checkpoint, as nothing was committed after it).
+   */
+  private stopWithDrain(checkpoints: ActorRef<CheckpointCoordinatorSpec>, targetDir: string | null): Promise<{ checkpointId: number; path: string }> {
+    const running = [...this.executions.values()];
+    if (!running.every((e) => e.state === 'RUNNING')) throw new RequestError(`Not every task of job ${this.job.jobId} is running yet: stop it with --drain once they are.`);
+    const attempt = this.attempt;
+    const savepoint = this.ctx.ask(checkpoints, { type: 'triggerSavepoint', targetDir, stop: true, drain: true }, 2 ** 31 - 1);
+    for (const e of running) if (e.planned.vertex.isSource) this.ctx.tell(e.task, { type: 'drain' });
+    return savepoint.catch((err: unknown) => {
+      if (attempt === this.attempt && this.status === 'RUNNING') this.ctx.tellSelf({ type: 'checkpointsFailing', message: `stop --drain failed: ${(err as Error).message}` });
+      throw err;
     });
   }
 

@@ -97,7 +97,7 @@ export const JobMasterProtocol = defineProtocol('jobmaster', {
    * Takes a savepoint; replies with its folder once complete. With `stop`, the job is cancelled
    * once the savepoint is complete (stop with savepoint).
    */
-  triggerSavepoint: { request: Type.Object({ targetDir: Type.Union([Type.String(), Type.Null()]), stop: Type.Boolean() }), reply: Type.Object({ checkpointId: Type.Integer(), path: Type.String() }), unfenced: true },
+  triggerSavepoint: { request: Type.Object({ targetDir: Type.Union([Type.String(), Type.Null()]), stop: Type.Boolean(), drain: Type.Optional(Type.Boolean()) }), reply: Type.Object({ checkpointId: Type.Integer(), path: Type.String() }), unfenced: true },
   /** The latest metrics of the job's running tasks, gathered from their TaskExecutors. */
   requestTaskMetrics: { request: Type.Object({}), reply: Type.Array(VertexTaskMetricsSchema), unfenced: true },
 });

@@ -116,6 +116,7 @@ export type ToWorker =
   | { readonly type: 'endJob'; readonly jobId: string }
   /** To a source task (no inputs): snapshot now and send the barrier downstream. */
   | { readonly type: 'triggerCheckpoint'; readonly executionId: string; readonly barrier: CheckpointBarrierInfo }
+  | { readonly type: 'drain'; readonly executionId: string }
   /** The checkpoint is complete everywhere: two-phase-commit sinks commit what it covers. */
   | { readonly type: 'notifyCheckpointComplete'; readonly executionId: string; readonly checkpointId: number }
   /** The checkpoint was given up: drop what was prepared for it. */

@@ -48,6 +48,8 @@ export class StreamTask {
   private paused = false;
   /** Set once the task's input (or source) has ended: see finishTask. */
   private dataEnded = false;
+  /** A source told to drain (stop --drain): it ends its data now and waits for the savepoint. */
+  private draining = false;
   /**
    * At the end of its data, waiting for the final checkpoint (see finishTask): its id once the
    * task took part in it, whether it completed, whether the task is finishing now.
@@ -368,6 +370,26 @@ export class StreamTask {
     void waiting.finish();
   }
 
+  /**
+   * Stop with --drain, at a source task: no more records are read; event time advances to the
+   * end (every window and timer fires downstream) and the task ends its data as at the end of
+   * a bounded input, then waits for the final savepoint.
+   */
+  drain(): void {
+    if (this.paused) {
+      this.deferred.push(() => this.drain());
+      return;
+    }
+    if (this.state !== 'RUNNING' || this.source === undefined || this.dataEnded) return;
+    this.draining = true;
+    try {
+      this.chain[0]!.output.emitWatermark(Number.POSITIVE_INFINITY);
+      void this.finishTask();
+    } catch (err) {
+      void this.fail(err);
+    }
+  }
+
   notifyCheckpointAborted(checkpointId: number): void {
     if (this.state !== 'RUNNING') return;
     // Channels blocked for it carry on.
@@ -420,7 +442,8 @@ export class StreamTask {
    * end and it finishes. With checkpointing (STREAMING), what the operators still hold (a
    * sink's last part file) is committed by a final checkpoint, taken once every task of the
    * job got here: the outputs carry `endOfData` and stay open for its barrier, and the task
-   * ends them once it completed (finishIfFinal).
+   * ends them once it completed (finishIfFinal). The same when draining (stop --drain, whose
+   * savepoint is the final checkpoint) and downstream of a task that waits so.
    */
   private async finishTask(): Promise<void> {
     if ((this.state !== 'RUNNING' && this.state !== 'INITIALIZING') || this.dataEnded) return;
@@ -444,7 +467,8 @@ export class StreamTask {
         }
       };
       const { checkpointing, runtimeMode } = this.job.settings;
-      if (checkpointing.intervalMs > 0 && runtimeMode === 'STREAMING') {
+      const periodic = checkpointing.intervalMs > 0 && runtimeMode === 'STREAMING';
+      if (periodic || this.draining || this.gate?.finalCheckpointAwaited === true) {
         await this.endOutputs('endOfData');
         if (this.state !== 'RUNNING') return;
         this.awaitingFinal = { checkpointId: undefined, completed: false, finishing: false, finish };

@@ -141,6 +141,9 @@ export class WorkerRuntime {
       case 'notifyCheckpointAborted':
         this.tasks.get(message.executionId)?.notifyCheckpointAborted(message.checkpointId);
         break;
+      case 'drain':
+        this.tasks.get(message.executionId)?.drain();
+        break;
       case 'endJob':
         this.endJob(message.jobId);
         break;

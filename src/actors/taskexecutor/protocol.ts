@@ -70,5 +70,7 @@ export const TaskProtocol = defineProtocol('task', {
   triggerCheckpoint: { request: Type.Object({ barrier: CheckpointBarrierSchema }) },
   notifyCheckpointComplete: { request: Type.Object({ checkpointId: Type.Integer() }) },
   notifyCheckpointAborted: { request: Type.Object({ checkpointId: Type.Integer() }) },
+  /** To a source task (stop --drain): stop reading, end event time, and wait for the final savepoint. */
+  drain: { request: Type.Object({}) },
 });
 export type TaskSpec = typeof TaskProtocol.spec;

@@ -20,5 +20,6 @@ export class TaskActor extends Actor<TaskSpec> {
     triggerCheckpoint: ({ barrier }) => this.slot.post({ type: 'triggerCheckpoint', executionId: this.executionId, barrier }),
     notifyCheckpointComplete: ({ checkpointId }) => this.slot.post({ type: 'notifyCheckpointComplete', executionId: this.executionId, checkpointId }),
     notifyCheckpointAborted: ({ checkpointId }) => this.slot.post({ type: 'notifyCheckpointAborted', executionId: this.executionId, checkpointId }),
+    drain: () => this.slot.post({ type: 'drain', executionId: this.executionId }),
   };
 }

@@ -64,6 +64,8 @@ export class InputGate {
   /** Per input, the channels whose data has not ended. */
   private readonly openChannels: number[];
   private endedChannels = 0;
+  /** Some channel's data ended with `endOfData`: its sender waits for a final checkpoint. */
+  private endOfDataSeen = false;
   private readonly inputIdle: boolean[];
   private next = 0;
   private readonly blocking: boolean;
@@ -121,6 +123,14 @@ export class InputGate {
     return true;
   }
 
+  /**
+   * Whether an input ended its data with `endOfData` rather than `end`: the tasks upstream wait
+   * for a final checkpoint (or the savepoint of stop --drain), so this one must too.
+   */
+  get finalCheckpointAwaited(): boolean {
+    return this.endOfDataSeen;
+  }
+
   /** Every channel has ended: nothing at all will come any more. */
   get closed(): boolean {
     return this.endedChannels === this.states.length;
@@ -162,6 +172,7 @@ export class InputGate {
         case 'barrier':
           return this.onBarrier(state, message.barrier);
         case 'endOfData':
+          this.endOfDataSeen = true;
           return this.endData(state);
         case 'end': {
           state.ended = true;

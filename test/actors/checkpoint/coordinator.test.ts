@@ -34,6 +34,7 @@ class FakeTask extends Actor<TaskSpec> {
     triggerCheckpoint: () => {},
     notifyCheckpointComplete: ({ checkpointId }) => void this.seen.push(`complete ${checkpointId}`),
     notifyCheckpointAborted: ({ checkpointId }) => void this.seen.push(`aborted ${checkpointId}`),
+    drain: () => {},
   };
 }
 
@@ -149,6 +150,33 @@ t.test('after a savepoint taken to stop the job, no checkpoint is triggered any 
   // Several intervals later, still nothing new.
   await new Promise((resolve) => setTimeout(resolve, 150));
   t.equal(triggered.length, count);
+});
+
+t.test('stop --drain: no checkpoint starts while the tasks drain; the savepoint comes once all reached the end', async (t) => {
+  const { system, coordinator, triggered } = await setUp(t, { intervalMs: 20 });
+  await eventually(() => (triggered.length >= 2 ? true : undefined), 5_000, 'periodic checkpoints');
+  const target = join(t.testdir(), 'drained');
+  mkdirSync(target);
+  const savepoint = system.ask(coordinator, { type: 'triggerSavepoint', targetDir: target, stop: true, drain: true }, 10_000);
+  await t.rejects(system.ask(coordinator, { type: 'triggerSavepoint', targetDir: target, stop: true, drain: true }, 10_000), /already being stopped with --drain/);
+  // A checkpoint under way when the drain began may still complete; nothing starts after it.
+  await eventually(async () => ((await system.ask(coordinator, { type: 'requestStats' }, 1000)).counts.inProgress === 0 ? true : undefined), 5_000, 'no checkpoint in progress');
+  const count = triggered.length;
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  t.equal(triggered.length, count, 'several intervals pass without a checkpoint');
+  system.tell(coordinator, { type: 'triggerNow', attempt: 0 });
+  const { path, checkpointId } = await savepoint;
+  t.match(triggered.at(-1), { checkpointId, kind: 'SAVEPOINT' }, 'every task at the end of its data: the savepoint is triggered');
+  t.ok(path.startsWith(target) && existsSync(join(path, METADATA_FILE)));
+});
+
+t.test('stop --drain fails when the job attempt ends before every task drained', async (t) => {
+  const { system, coordinator } = await setUp(t, { intervalMs: 0 });
+  const target = join(t.testdir(), 'drained');
+  mkdirSync(target);
+  const savepoint = system.ask(coordinator, { type: 'triggerSavepoint', targetDir: target, stop: true, drain: true }, 10_000);
+  system.tell(coordinator, { type: 'attemptEnded', attempt: 0 });
+  await t.rejects(savepoint, /attempt ended before every task reached the end of its data/);
 });
 
 t.test('unfinished checkpoint folders (no _metadata) are removed; metadata errors name the path', async (t) => {
