@@ -22,6 +22,18 @@ export function encode(value: unknown): Buffer {
   return cbor.encode(value);
 }
 
+/**
+ * A CBOR head: major type `major` (2 byte string, 4 array, 5 map, ...) with argument `n`, a
+ * length or count below 2^32 — for writing an item from pieces encoded separately.
+ */
+export function cborHead(major: number, n: number): Uint8Array {
+  const m = major << 5;
+  if (n < 24) return Uint8Array.of(m | n);
+  if (n < 0x100) return Uint8Array.of(m | 24, n);
+  if (n < 0x10000) return Uint8Array.of(m | 25, n >> 8, n & 0xff);
+  return Uint8Array.of(m | 26, (n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
+}
+
 /** Decodes exactly one CBOR item; throws on truncated, trailing or otherwise malformed bytes. */
 export function decode(bytes: Uint8Array): unknown {
   return cbor.decode(bytes);

@@ -1,4 +1,4 @@
-export { encode, decode } from './codec.js';
+export { cborHead, encode, decode } from './codec.js';
 export { WIRE_VERSION, EnvelopeKind, frameToWire, parseFrame } from './envelope.js';
 export type { Envelope, Frame, ParsedFrame, WireRejection } from './envelope.js';
 export { DEFAULT_LIMITS } from './transport.js';

@@ -12,7 +12,7 @@
  * there is noted as absent. So the synchronous part of a checkpoint is O(key groups), a record
  * pays at most one entry's encoding, and every entry is encoded once.
  */
-import { decode, encode } from '../net/codec.js';
+import { cborHead, decode, encode } from '../net/codec.js';
 import { NoCurrentKeyError, StateSnapshotError } from './errors.js';
 import { VOID_NAMESPACE, type KeyContext } from './key-context.js';
 import { decodeKeyId, type KeyId } from './key-identity.js';
@@ -319,7 +319,7 @@ class TableSnapshot {
 function joinArrays(early: readonly Uint8Array[], rest: readonly unknown[]): Uint8Array {
   const tail = encode(rest);
   const skip = arrayHeaderLength(tail, rest.length);
-  const header = arrayHeader(early.length + rest.length);
+  const header = cborHead(4, early.length + rest.length);
   let size = header.length + tail.length - skip;
   for (const item of early) size += item.length;
   const out = new Uint8Array(size);
@@ -331,14 +331,6 @@ function joinArrays(early: readonly Uint8Array[], rest: readonly unknown[]): Uin
   }
   out.set(tail.subarray(skip), at);
   return out;
-}
-
-/** A CBOR definite-length array header (major type 4) for `n` items. */
-function arrayHeader(n: number): Uint8Array {
-  if (n < 24) return Uint8Array.of(0x80 + n);
-  if (n < 0x100) return Uint8Array.of(0x98, n);
-  if (n < 0x10000) return Uint8Array.of(0x99, n >> 8, n & 0xff);
-  return Uint8Array.of(0x9a, (n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
 }
 
 /** The length of the definite-length header of an encoded array of `n` items. */

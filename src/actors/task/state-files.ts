@@ -24,7 +24,7 @@ import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Tag } from 'cbor-x';
 import type { FileHandle } from 'node:fs/promises';
-import { decode, encode } from '../../net/index.js';
+import { cborHead, decode, encode } from '../../net/index.js';
 import type { OperatorSnapshot, RestoredOperatorState } from '../../operators/operator.js';
 import { encodedEntries, redistributeOperatorState, type KeyedStateSnapshot, type OperatorStateSnapshot } from '../../state/index.js';
 import { StateFileError } from './errors.js';
@@ -107,14 +107,14 @@ class Embedded {
 /** The CBOR of `value` as chunks; the same bytes cbor-x writes for the plain value. */
 function pushChunks(value: unknown, out: Uint8Array[]): void {
   if (value instanceof Embedded) {
-    out.push(Uint8Array.of(0xd8, EMBEDDED_CBOR), cborHeader(2, value.bytes.byteLength), value.bytes);
+    out.push(Uint8Array.of(0xd8, EMBEDDED_CBOR), cborHead(2, value.bytes.byteLength), value.bytes);
   } else if (value instanceof Container) {
     if (Array.isArray(value.value)) {
-      out.push(cborHeader(4, value.value.length));
+      out.push(cborHead(4, value.value.length));
       for (const item of value.value) pushChunks(item, out);
     } else {
       const entries = Object.entries(value.value);
-      out.push(cborHeader(5, entries.length));
+      out.push(cborHead(5, entries.length));
       for (const [key, item] of entries) {
         out.push(new Uint8Array(encode(key)));
         pushChunks(item, out);
@@ -125,14 +125,6 @@ function pushChunks(value: unknown, out: Uint8Array[]): void {
   }
 }
 
-/** A CBOR head: major type `major` with argument `n` (a length or count). */
-function cborHeader(major: number, n: number): Uint8Array {
-  const m = major << 5;
-  if (n < 24) return Uint8Array.of(m | n);
-  if (n < 0x100) return Uint8Array.of(m | 24, n);
-  if (n < 0x10000) return Uint8Array.of(m | 25, n >> 8, n & 0xff);
-  return Uint8Array.of(m | 26, (n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
-}
 
 /** Decodes the key groups' embedded entries in place (see encodeStateFileInSlices). */
 function unembed(file: TaskStateFile, path: string): void {
