@@ -152,10 +152,12 @@ t.test('a fast source feeding a slow operator is reported back-pressured; the sl
 t.test('stop --drain ends the sources, fires every window, takes the savepoint and finishes the job', async (t) => {
   const { get, post, submit } = await cluster(t);
   const fired: number[] = [];
+  let read = 0;
   // Event time is the record's own number (ms): an hour-long window never fires by itself.
   const jobId = await submit((env) =>
     env
       .fromGenerator((i) => i, 1_000_000_000, 5_000)
+      .map((i: number) => (read++, i))
       .assignTimestampsAndWatermarks(WatermarkStrategy.forMonotonousTimestamps<number>().withTimestampAssigner((i) => i))
       .keyBy((i) => i % 3)
       .window(TumblingEventTimeWindows.of(3_600_000))
@@ -164,8 +166,8 @@ t.test('stop --drain ends the sources, fires every window, takes the savepoint a
   );
   await eventually(async () => {
     const vertices = (await get(`/jobs/${jobId}`)).body['vertices'] as Json[];
-    return vertices.every((v) => v['status'] === 'RUNNING') ? true : undefined;
-  }, 10_000, 'every task running');
+    return vertices.every((v) => v['status'] === 'RUNNING') && read >= 10 ? true : undefined;
+  }, 10_000, 'every task running, records of every key read');
   const target = t.testdir();
   const accepted = await post(`/jobs/${jobId}/stop`, { drain: true, targetDirectory: target });
   t.equal(accepted.status, 202);
@@ -181,6 +183,7 @@ t.test('stop --drain ends the sources, fires every window, takes the savepoint a
   const total = fired.reduce((a, b) => a + b, 0);
   const n = Math.round((1 + Math.sqrt(1 + 8 * total)) / 2);
   t.equal((n * (n - 1)) / 2, total, `the windows hold exactly the first ${n} records`);
+  t.equal(n, read, 'every record read before the drain is in a window');
   const stats = (await get(`/jobs/${jobId}/checkpoints`)).body;
   t.match(stats, { counts: { completed: 1 }, latest: { savepoint: { external_path: location } } });
 });
