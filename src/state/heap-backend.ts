@@ -6,7 +6,7 @@
  */
 import type { AggregatingStateDescriptor, AnyStateDescriptor, ListStateDescriptor, MapStateDescriptor, ReducingStateDescriptor, StateDescriptor, ValueStateDescriptor } from './descriptors.js';
 import { NoCurrentKeyError, StateKindMismatchError, StateRestoreError, UnknownStateError } from './errors.js';
-import { HeapAggregatingState, HeapListState, HeapMapState, HeapReducingState, HeapValueState } from './heap-states.js';
+import { createKeyedState } from './heap-states.js';
 import { KeyContext, VOID_NAMESPACE, type VoidNamespace } from './key-context.js';
 import { assignToKeyGroup, checkKeyGroupRange, KeyGroupRange, type KeyGroupRangeData } from './key-groups.js';
 import { decodeKeyId, keyIdentity, type KeyId } from './key-identity.js';
@@ -197,19 +197,7 @@ export class HeapKeyedStateBackend<K = unknown> implements KeyedStateBackend<K> 
   }
 
   private createState(descriptor: AnyStateDescriptor): State {
-    const ctx = this.ctx;
-    switch (descriptor.kind) {
-      case 'VALUE':
-        return new HeapValueState(this.tableFor(descriptor.name, descriptor.kind), descriptor.defaultValue);
-      case 'LIST':
-        return new HeapListState(this.tableFor<unknown[]>(descriptor.name, descriptor.kind), ctx);
-      case 'MAP':
-        return new HeapMapState(this.tableFor<Map<KeyId, unknown>>(descriptor.name, descriptor.kind), ctx);
-      case 'REDUCING':
-        return new HeapReducingState(this.tableFor(descriptor.name, descriptor.kind), ctx, descriptor.reduceFunction);
-      case 'AGGREGATING':
-        return new HeapAggregatingState(this.tableFor(descriptor.name, descriptor.kind), ctx, descriptor.aggregateFunction);
-    }
+    return createKeyedState(descriptor, this.ctx, (name, kind) => this.tableFor(name, kind));
   }
 
   /** The table of `name`, created if new; throws if it exists with another kind. */

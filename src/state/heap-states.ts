@@ -4,20 +4,20 @@
  * lookups, a write the same plus a set; nothing is allocated per access except what the user's
  * own values need (a new list on a key's first add, a Map on a key's first put).
  */
-import type { AggregateFunction } from './descriptors.js';
+import type { AggregateFunction, AnyStateDescriptor } from './descriptors.js';
 import { InvalidStateValueError, NoCurrentKeyError } from './errors.js';
 import type { KeyContext } from './key-context.js';
 import { keyIdentity, type KeyId } from './key-identity.js';
 import { entriesOf, keysOf, putAllInto } from './map-views.js';
-import type { AggregatingState, ListState, MapState, MergingState, ReducingState, StringKeyedRecord, ValueState } from './state.js';
-import type { StateTable } from './state-table.js';
+import type { AggregatingState, ListState, MapState, MergingState, ReducingState, State, StateKind, StringKeyedRecord, ValueState } from './state.js';
+import type { StateStorage } from './state-storage.js';
 
 const EMPTY_LIST: readonly never[] = Object.freeze([]);
 const EMPTY_MAP: ReadonlyMap<KeyId, never> = new Map<KeyId, never>();
 
 export class HeapValueState<T> implements ValueState<T> {
   constructor(
-    private readonly table: StateTable<T>,
+    private readonly table: StateStorage<T>,
     private readonly defaultValue: T | undefined,
   ) {}
 
@@ -37,7 +37,7 @@ export class HeapValueState<T> implements ValueState<T> {
 }
 
 /** Moves the current key's values of `sources` namespaces into `target`, combining with `merge`. */
-function mergeNamespacesOf<V>(table: StateTable<V>, ctx: KeyContext, target: unknown, sources: readonly unknown[], merge: (a: V, b: V) => V): void {
+function mergeNamespacesOf<V>(table: StateStorage<V>, ctx: KeyContext, target: unknown, sources: readonly unknown[], merge: (a: V, b: V) => V): void {
   const index = ctx.keyGroupIndex;
   if (index < 0) throw new NoCurrentKeyError(`Merging namespaces of state '${table.name}'`);
   const keyId = ctx.keyId;
@@ -61,7 +61,7 @@ function concatLists<T>(a: T[], b: T[]): T[] {
 
 export class HeapListState<T> implements ListState<T>, MergingState {
   constructor(
-    private readonly table: StateTable<T[]>,
+    private readonly table: StateStorage<T[]>,
     private readonly ctx: KeyContext,
   ) {}
 
@@ -111,7 +111,7 @@ export class HeapListState<T> implements ListState<T>, MergingState {
 
 export class HeapMapState<K, V> implements MapState<K, V> {
   constructor(
-    private readonly table: StateTable<Map<KeyId, V>>,
+    private readonly table: StateStorage<Map<KeyId, V>>,
     private readonly ctx: KeyContext,
   ) {}
 
@@ -182,7 +182,7 @@ export class HeapReducingState<T> implements ReducingState<T>, MergingState {
   private readonly merge = (a: T, b: T): T => this.reduceFunction.reduce(a, b);
 
   constructor(
-    private readonly table: StateTable<T>,
+    private readonly table: StateStorage<T>,
     private readonly ctx: KeyContext,
     private readonly reduceFunction: { reduce(a: T, b: T): T },
   ) {}
@@ -211,7 +211,7 @@ export class HeapAggregatingState<IN, ACC, OUT> implements AggregatingState<IN, 
   private readonly merge = (a: ACC, b: ACC): ACC => this.aggregateFunction.merge(a, b);
 
   constructor(
-    private readonly table: StateTable<ACC>,
+    private readonly table: StateStorage<ACC>,
     private readonly ctx: KeyContext,
     private readonly aggregateFunction: AggregateFunction<IN, ACC, OUT>,
   ) {}
@@ -234,5 +234,24 @@ export class HeapAggregatingState<IN, ACC, OUT> implements AggregatingState<IN, 
 
   mergeNamespaces(target: unknown, sources: readonly unknown[]): void {
     mergeNamespacesOf(this.table, this.ctx, target, sources, this.merge);
+  }
+}
+
+/**
+ * The state object for `descriptor` over the storage `storageFor(name, kind)` gives: what every
+ * keyed backend hands out, whichever storage keeps the values.
+ */
+export function createKeyedState(descriptor: AnyStateDescriptor, ctx: KeyContext, storageFor: <V>(name: string, kind: StateKind) => StateStorage<V>): State {
+  switch (descriptor.kind) {
+    case 'VALUE':
+      return new HeapValueState(storageFor(descriptor.name, descriptor.kind), descriptor.defaultValue);
+    case 'LIST':
+      return new HeapListState(storageFor<unknown[]>(descriptor.name, descriptor.kind), ctx);
+    case 'MAP':
+      return new HeapMapState(storageFor<Map<KeyId, unknown>>(descriptor.name, descriptor.kind), ctx);
+    case 'REDUCING':
+      return new HeapReducingState(storageFor(descriptor.name, descriptor.kind), ctx, descriptor.reduceFunction);
+    case 'AGGREGATING':
+      return new HeapAggregatingState(storageFor(descriptor.name, descriptor.kind), ctx, descriptor.aggregateFunction);
   }
 }

@@ -18,11 +18,12 @@ import { VOID_NAMESPACE, type KeyContext } from './key-context.js';
 import { decodeKeyId, type KeyId } from './key-identity.js';
 import { ENCODED_ENTRIES, type EncodedKeyGroupEntries, type KeyedStateEntry, type KeyedStateSnapshotState } from './snapshot.js';
 import type { StateKind } from './state.js';
+import type { StateStorage } from './state-storage.js';
 
 export type KeyMap<V> = Map<KeyId, V>;
 export type NamespaceMap<V> = Map<KeyId, KeyMap<V>>;
 
-export class StateTable<V> {
+export class StateTable<V> implements StateStorage<V> {
   /** Indexed by `keyGroup - startKeyGroup`. */
   readonly groups: (NamespaceMap<V> | undefined)[];
   /**
