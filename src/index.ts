@@ -14,6 +14,8 @@ export {
   MapStateDescriptor,
   ReducingStateDescriptor,
   AggregatingStateDescriptor,
+  StateTtlConfig,
 } from './state/index.js';
 export type { ValueState, ListState, MapState, ReducingState, AggregatingState, AggregateFunction, KeyedStateStore } from './state/index.js';
+export type { StateTtlConfigBuilder, TtlStateVisibility, TtlUpdateType } from './state/index.js';
 export * from './connectors/index.js';

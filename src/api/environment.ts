@@ -8,9 +8,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { CollectionSource, DataGeneratorSource, NumberSequenceSource, SocketTextSource, TextLineFileSource, type Source } from '../connectors/index.js';
-import { CheckpointingOptions, Configuration, CoreOptions, ExecutionOptions, PipelineOptions, loadConfiguration, readRestartStrategy } from '../config/index.js';
+import { CheckpointingOptions, Configuration, StateBackendOptions, CoreOptions, ExecutionOptions, PipelineOptions, loadConfiguration, readRestartStrategy } from '../config/index.js';
 import { SingleOutputStreamOperator } from './datastream.js';
-import { buildJobGraph, jobPlan, type ExecutionSettings, type JobGraph } from './job-graph.js';
+import { buildJobGraph, jobPlan, type ExecutionSettings, type JobGraph, type StateBackendSettings } from './job-graph.js';
 import { buildStreamGraph, type StreamGraph } from './stream-graph.js';
 import type { Transformation } from './transformation.js';
 import type { WatermarkStrategy } from './watermarks.js';
@@ -234,6 +234,12 @@ export class StreamExecutionEnvironment {
         tolerableFailures: this.configuration.get(CheckpointingOptions.TOLERABLE_FAILED_CHECKPOINTS),
         dir: this.configuration.getOptional(CheckpointingOptions.CHECKPOINTS_DIRECTORY) ?? null,
         savepointDir: this.configuration.getOptional(CheckpointingOptions.SAVEPOINT_DIRECTORY) ?? null,
+      },
+      stateBackend: {
+        type: this.configuration.get(StateBackendOptions.STATE_BACKEND) as StateBackendSettings['type'],
+        incremental: this.configuration.get(StateBackendOptions.INCREMENTAL),
+        localDir: this.configuration.getOptional(StateBackendOptions.ROCKSDB_LOCAL_DIRECTORIES) ?? null,
+        residentKeys: this.configuration.get(StateBackendOptions.ROCKSDB_RESIDENT_KEYS),
       },
     };
     return { streamGraph, jobGraph: buildJobGraph(streamGraph, jobId, settings), configuration: this.configuration };

@@ -44,6 +44,18 @@ export interface ExecutionSettings {
   /** What the JobMaster does when a task fails. */
   readonly restartStrategy: RestartStrategySpec;
   readonly checkpointing: CheckpointingSettings;
+  /** Where keyed state lives (`state.backend.*`). */
+  readonly stateBackend: StateBackendSettings;
+}
+
+export interface StateBackendSettings {
+  readonly type: 'hashmap' | 'rocksdb';
+  /** `state.backend.incremental`. */
+  readonly incremental: boolean;
+  /** `state.backend.rocksdb.localdir`; null: a folder under the system's temp folder. */
+  readonly localDir: string | null;
+  /** `state.backend.rocksdb.resident-keys`. */
+  readonly residentKeys: number;
 }
 
 /** How the job checkpoints (`execution.checkpointing.*`); `intervalMs` 0: it does not. */

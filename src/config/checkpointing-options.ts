@@ -82,4 +82,10 @@ export const StateBackendOptions = {
     default: false,
     description: 'Checkpoint only what changed since the last checkpoint, where the backend supports it.',
   }),
+  ROCKSDB_RESIDENT_KEYS: option({
+    key: 'state.backend.rocksdb.resident-keys',
+    type: integerType({ min: 1 }),
+    default: 100_000,
+    description: "Keys per task whose state the RocksDB backend keeps decoded in memory; the least recently used are written back and dropped beyond it.",
+  }),
 } as const;

@@ -4,7 +4,7 @@
  * operator, reused for every record).
  */
 import { richOf, type CheckpointListener, type Collector, type OpenContext, type RuntimeContext } from '../api/functions.js';
-import type { AggregatingStateDescriptor, HeapKeyedStateBackend, ListStateDescriptor, MapStateDescriptor, ReducingStateDescriptor, ValueStateDescriptor } from '../state/index.js';
+import type { AggregatingStateDescriptor, KeyedStateBackend, ListStateDescriptor, MapStateDescriptor, ReducingStateDescriptor, ValueStateDescriptor } from '../state/index.js';
 import type { Input, OperatorSetup, Output, StreamOperator } from './operator.js';
 
 /** A Collector whose records carry the timestamp of the record being processed. */
@@ -19,9 +19,9 @@ export class TimestampedCollector implements Collector<unknown> {
 const NO_KEYED_STATE = (what: string): Error =>
   new Error(`${what} is keyed state: it is only available in an operator on a keyed stream (after keyBy)`);
 
-export function runtimeContextOf(setup: OperatorSetup, keyed: HeapKeyedStateBackend | undefined): RuntimeContext {
+export function runtimeContextOf(setup: OperatorSetup, keyed: KeyedStateBackend | undefined): RuntimeContext {
   const info = setup.info;
-  const need = (what: string): HeapKeyedStateBackend => {
+  const need = (what: string): KeyedStateBackend => {
     if (keyed === undefined) throw NO_KEYED_STATE(what);
     return keyed;
   };

@@ -5,13 +5,13 @@
  */
 import type { TimeDomain, TimerService } from '../api/functions.js';
 import type { Cancellable } from '../actors/system/clock.js';
-import { computeKeyGroupRangeForOperatorIndex, HeapKeyedStateBackend, type InternalTimerService } from '../state/index.js';
+import { computeKeyGroupRangeForOperatorIndex, HeapKeyedStateBackend, RocksDBKeyedStateBackend, type InternalTimerService, type KeyedStateBackend } from '../state/index.js';
 import type { OperatorSetup, OperatorSnapshot, RestoredOperatorState } from './operator.js';
 
 export type OnTimer = (timestamp: number, key: unknown, namespace: unknown, domain: TimeDomain) => void;
 
 export class KeyedSupport {
-  readonly backend: HeapKeyedStateBackend;
+  readonly backend: KeyedStateBackend;
   readonly timers: InternalTimerService<unknown, unknown>;
   readonly timerService: TimerService;
   private wakeup: Cancellable | undefined;
@@ -22,7 +22,8 @@ export class KeyedSupport {
     private readonly onTimer: OnTimer,
   ) {
     const { maxParallelism, parallelism, subtaskIndex } = setup.info;
-    this.backend = new HeapKeyedStateBackend(computeKeyGroupRangeForOperatorIndex(maxParallelism, parallelism, subtaskIndex), maxParallelism);
+    const range = computeKeyGroupRangeForOperatorIndex(maxParallelism, parallelism, subtaskIndex);
+    this.backend = setup.createKeyedStateBackend?.(range, maxParallelism) ?? new HeapKeyedStateBackend(range, maxParallelism);
     this.timers = this.backend.getInternalTimerService('user-timers') as InternalTimerService<unknown, unknown>;
     const timers = this.timers;
     const pts = setup.processingTime;
@@ -44,12 +45,21 @@ export class KeyedSupport {
    * timer fires at the end of input instead (call from the operator's finish()).
    */
   endOfInput(): void {
-    if (this.setup.runtimeMode === 'BATCH') this.timers.fireProcessingTimers(Number.POSITIVE_INFINITY, this.onTimer);
+    if (this.setup.runtimeMode !== 'BATCH') return;
+    this.prefetchTimers('PROCESSING_TIME', Number.POSITIVE_INFINITY);
+    this.timers.fireProcessingTimers(Number.POSITIVE_INFINITY, this.onTimer);
   }
 
   /** Fires the event-time timers the watermark has passed. */
   advanceWatermark(watermark: number): void {
+    if (this.timers.nextEventTimeTimer() === undefined) return;
+    this.prefetchTimers('EVENT_TIME', watermark);
     this.timers.advanceWatermark(watermark, this.onTimer);
+  }
+
+  /** Over RocksDB: reads the state of the keys whose timers are about to fire, in one go. */
+  private prefetchTimers(domain: TimeDomain, time: number): void {
+    if (this.backend instanceof RocksDBKeyedStateBackend) this.backend.prefetchTimers(domain, time);
   }
 
   /** The keyed state and timers, copied (the operator's part of a checkpoint). */
@@ -66,6 +76,7 @@ export class KeyedSupport {
   dispose(): void {
     this.wakeup?.cancel();
     this.wakeup = undefined;
+    this.backend.dispose();
   }
 
   private scheduleWakeup(): void {
@@ -78,7 +89,9 @@ export class KeyedSupport {
     this.wakeup = this.setup.processingTime.schedule(next, () => {
       this.wakeup = undefined;
       this.wakeupAt = Number.POSITIVE_INFINITY;
-      this.timers.fireProcessingTimers(this.setup.processingTime.now(), this.onTimer);
+      const now = this.setup.processingTime.now();
+      this.prefetchTimers('PROCESSING_TIME', now);
+      this.timers.fireProcessingTimers(now, this.onTimer);
       this.scheduleWakeup();
     });
   }

@@ -5,7 +5,7 @@
  * its timestamp as two arguments instead of wrapping them in a record object.
  */
 import type { Cancellable } from '../actors/system/clock.js';
-import type { KeyedStateSnapshot, OperatorStateSnapshot } from '../state/index.js';
+import type { DeferredKeyedSnapshot, KeyedStateBackend, KeyedStateSnapshot, KeyGroupRange, OperatorStateSnapshot } from '../state/index.js';
 
 /** Where an operator emits to: the next operator of its chain and/or outgoing channels. */
 export interface Output {
@@ -60,6 +60,11 @@ export interface OperatorSetup {
   readonly checkpointing?: boolean;
   /** `pipeline.auto-watermark-interval`: how often periodic watermarks are generated. */
   readonly autoWatermarkIntervalMs: number;
+  /**
+   * The keyed state backend of the configured type (`state.backend.type`) for this subtask's
+   * key groups; the heap backend where not given.
+   */
+  readonly createKeyedStateBackend?: (keyGroupRange: KeyGroupRange, maxParallelism: number) => KeyedStateBackend;
 }
 
 /**
@@ -68,7 +73,7 @@ export interface OperatorSetup {
  * state by its mode, source splits and sink committables round-robin.
  */
 export interface OperatorSnapshot {
-  readonly keyed?: KeyedStateSnapshot;
+  readonly keyed?: KeyedStateSnapshot | DeferredKeyedSnapshot;
   readonly operator?: OperatorStateSnapshot;
   /** A source reader's splits with their positions. */
   readonly splits?: readonly unknown[];

@@ -5,6 +5,7 @@
  */
 import { StateDescriptorError } from './errors.js';
 import type { AggregatingState, ListState, MapState, ReducingState, State, StateKind, ValueState } from './state.js';
+import { StateTtlConfig, StateTtlConfigBuilder } from './ttl/config.js';
 
 /** Combines two values into one (Flink's `ReduceFunction`), as a function or an object. */
 export type StateReduceFunction<T> = ((a: T, b: T) => T) | { reduce(a: T, b: T): T };
@@ -24,10 +25,31 @@ export abstract class StateDescriptor<S extends State> {
   /** Carries `S` for type inference only; never set. */
   declare readonly __state?: S;
 
+  private ttlConfig: StateTtlConfig = StateTtlConfig.DISABLED;
+
   constructor(readonly name: string) {
     if (typeof name !== 'string' || name.length === 0) {
       throw new StateDescriptorError('A state descriptor needs a non-empty name.', String(name));
     }
+  }
+
+  /**
+   * Gives the state a time-to-live (keyed state only). Takes effect when the state is first
+   * registered with a backend; a state restored from a snapshot must keep having one, or keep
+   * having none (StateRestoreError otherwise).
+   */
+  enableTimeToLive(ttlConfig: StateTtlConfig): void {
+    const given: unknown = ttlConfig;
+    if (!(given instanceof StateTtlConfig)) {
+      const hint = given instanceof StateTtlConfigBuilder ? 'call .build() on the builder first' : 'build one with StateTtlConfig.newBuilder(ttlMs)...build()';
+      throw new StateDescriptorError(`enableTimeToLive of state '${this.name}' needs a StateTtlConfig: ${hint}.`, this.name);
+    }
+    this.ttlConfig = given;
+  }
+
+  /** The time-to-live configuration; `StateTtlConfig.DISABLED` (`isEnabled()` false) unless enabled. */
+  getTtlConfig(): StateTtlConfig {
+    return this.ttlConfig;
   }
 }
 

@@ -123,6 +123,24 @@ export class StateDescriptorError extends Error {
   }
 }
 
+/**
+ * A state time-to-live setting that cannot work (a TTL of zero or less, a cleanup size that is
+ * not a positive integer, an unknown update type or visibility). Thrown by the builder method that
+ * got it, so the stack points at the job's line.
+ */
+export class StateTtlConfigError extends Error {
+  override readonly name: string = 'StateTtlConfigError';
+
+  constructor(
+    message: string,
+    /** The builder method or option concerned, e.g. `cleanupIncrementally(cleanupSize)`. */
+    readonly option: string,
+    readonly value: unknown,
+  ) {
+    super(message);
+  }
+}
+
 /** A value that state cannot hold, e.g. `undefined` as a list element. */
 export class InvalidStateValueError extends Error {
   override readonly name: string = 'InvalidStateValueError';

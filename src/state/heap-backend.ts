@@ -3,6 +3,10 @@
  * partitioned by key group (see StateTable). A snapshot copies nothing when it is taken: each
  * key group is encoded once, when the checkpoint's writer gets to it or when the task first
  * touches it afterwards, whichever comes first (StateTable.snapshot). Timers are copied.
+ *
+ * State with a time-to-live is the TTL decorator over the same tables (createKeyedState); the
+ * tables mark its snapshots and leave expired entries out of them when asked, and restore checks
+ * that a state keeps having, or keeps not having, a time-to-live.
  */
 import type { AggregatingStateDescriptor, AnyStateDescriptor, ListStateDescriptor, MapStateDescriptor, ReducingStateDescriptor, StateDescriptor, ValueStateDescriptor } from './descriptors.js';
 import { NoCurrentKeyError, StateKindMismatchError, StateRestoreError, UnknownStateError } from './errors.js';
@@ -24,8 +28,15 @@ import {
 import type { AggregatingState, KeyedStateFunction, ListState, MapState, ReducingState, State, StateKind, ValueState } from './state.js';
 import { StateTable } from './state-table.js';
 import { InternalTimerService } from './timers.js';
+import type { StateTtlConfig } from './ttl/config.js';
+import { checkTtlCompatibility, expectTtlValue, type TtlTimeProvider } from './ttl/ttl-value.js';
 
 const STATE_KINDS: readonly StateKind[] = ['VALUE', 'LIST', 'MAP', 'REDUCING', 'AGGREGATING'];
+
+export interface HeapKeyedStateBackendOptions {
+  /** The clock of state time-to-live (processing time); the wall clock by default. */
+  readonly ttlTimeProvider?: TtlTimeProvider;
+}
 
 export class HeapKeyedStateBackend<K = unknown> implements KeyedStateBackend<K> {
   readonly keyGroupRange: KeyGroupRange;
@@ -33,14 +44,17 @@ export class HeapKeyedStateBackend<K = unknown> implements KeyedStateBackend<K> 
   private readonly tables = new Map<string, StateTable<unknown>>();
   private readonly states = new Map<string, State>();
   private readonly timerServices = new Map<string, InternalTimerService<K, unknown>>();
+  /** TTL incremental cleanups to run once per record (`runCleanupForEveryRecord`). */
+  private readonly perRecordCleanups: (() => void)[] = [];
 
   constructor(
     keyGroupRange: KeyGroupRangeData,
     readonly maxParallelism: number,
+    options: HeapKeyedStateBackendOptions = {},
   ) {
     this.keyGroupRange = keyGroupRange instanceof KeyGroupRange ? keyGroupRange : KeyGroupRange.from(keyGroupRange);
     checkKeyGroupRange(this.keyGroupRange, maxParallelism);
-    this.ctx = new KeyContext(this.keyGroupRange, maxParallelism);
+    this.ctx = new KeyContext(this.keyGroupRange, maxParallelism, options.ttlTimeProvider);
   }
 
   setCurrentKey(key: K): void {
@@ -84,7 +98,10 @@ export class HeapKeyedStateBackend<K = unknown> implements KeyedStateBackend<K> 
     return this.getPartitionedState(descriptor);
   }
 
-  /** One state object per name: the first descriptor of a name decides its default or function. */
+  /**
+   * One state object per name: the first descriptor of a name decides its default, function and
+   * time-to-live.
+   */
   getPartitionedState<S extends State>(descriptor: StateDescriptor<S>): S {
     const existing = this.states.get(descriptor.name);
     if (existing !== undefined) {
@@ -197,7 +214,37 @@ export class HeapKeyedStateBackend<K = unknown> implements KeyedStateBackend<K> 
   }
 
   private createState(descriptor: AnyStateDescriptor): State {
-    return createKeyedState(descriptor, this.ctx, (name, kind) => this.tableFor(name, kind));
+    return createKeyedState(
+      descriptor,
+      this.ctx,
+      <V>(name: string, kind: StateKind, ttl?: StateTtlConfig) => this.tableForNewState<V>(name, kind, ttl),
+      (run) => this.runForEveryRecord(run),
+    );
+  }
+
+  /** The table of a state being registered; one restored must agree on having a time-to-live. */
+  private tableForNewState<V>(name: string, kind: StateKind, ttl: StateTtlConfig | undefined): StateTable<V> {
+    const restored = this.tables.has(name);
+    const table = this.tableFor<V>(name, kind);
+    if (restored) checkTtlCompatibility(name, table.ttl, ttl !== undefined);
+    table.ttl = ttl !== undefined;
+    table.ttlConfig = ttl;
+    return table;
+  }
+
+  /**
+   * Calls `run` after every `setCurrentKey` (once per record). The method is replaced on this
+   * instance only when the first such cleanup registers, so a backend without one pays nothing.
+   */
+  private runForEveryRecord(run: () => void): void {
+    const runs = this.perRecordCleanups;
+    runs.push(run);
+    if (runs.length > 1) return;
+    const ctx = this.ctx;
+    this.setCurrentKey = (key: K): void => {
+      ctx.setKey(key);
+      for (let i = 0; i < runs.length; i++) runs[i]!();
+    };
   }
 
   /** The table of `name`, created if new; throws if it exists with another kind. */
@@ -219,7 +266,15 @@ export class HeapKeyedStateBackend<K = unknown> implements KeyedStateBackend<K> 
     const kind = state['kind'];
     if (typeof name !== 'string' || name.length === 0) throw new StateRestoreError('Malformed snapshot: a state has no name.', undefined);
     if (!STATE_KINDS.includes(kind as StateKind)) throw new StateRestoreError(`Malformed snapshot: state '${name}' has unknown kind ${String(kind)}.`, name);
+    const ttl = state['ttl'] ?? false;
+    if (typeof ttl !== 'boolean') throw new StateRestoreError(`Malformed snapshot: the ttl flag of state '${name}' is ${String(ttl)}, not true or false.`, name);
+    const existing = this.tables.get(name);
     const table = this.tableFor<unknown>(name, kind as StateKind);
+    if (existing === undefined) table.ttl = ttl;
+    else if (this.states.has(name)) checkTtlCompatibility(name, ttl, table.ttl);
+    else if (existing.ttl !== ttl) {
+      throw new StateRestoreError(`State '${name}' has a time-to-live in some of the snapshots restored and none in others: restore snapshots of one job version.`, name);
+    }
     let seen = restoredGroups.get(name);
     if (seen === undefined) {
       seen = new Set();
@@ -242,7 +297,7 @@ export class HeapKeyedStateBackend<K = unknown> implements KeyedStateBackend<K> 
             name,
           );
         }
-        const restored = restoreValue(table.kind, value, name);
+        const restored = ttl ? restoreTtlValue(table.kind, value, name) : restoreValue(table.kind, value, name);
         if (restored === undefined) continue;
         table.putAt(keyGroup - start, keyIdentity(namespace, 'namespace'), keyIdentity(key, 'key'), restored);
       }
@@ -289,5 +344,28 @@ function restoreValue(kind: StateKind, value: unknown, name: string): unknown {
     }
     default:
       return copyValue(value);
+  }
+}
+
+/** {@link restoreValue} for state with a time-to-live: values stand as `[value, timestamp]` pairs. */
+function restoreTtlValue(kind: StateKind, value: unknown, name: string): unknown {
+  switch (kind) {
+    case 'LIST': {
+      const list = expectArray(value, `a value of list state '${name}'`, name);
+      for (const element of list) {
+        if (expectTtlValue(element, 'an element', name)[0] === undefined) throw new StateRestoreError(`Malformed snapshot: list state '${name}' holds an undefined element.`, name);
+      }
+      return list.length === 0 ? undefined : copyValue(list);
+    }
+    case 'MAP': {
+      const map = new Map<KeyId, unknown>();
+      for (const pair of expectArray(value, `a value of map state '${name}'`, name)) {
+        const [k, v] = expectArray(pair, `an entry of map state '${name}'`, name);
+        map.set(keyIdentity(k, 'map key'), copyValue(expectTtlValue(v, 'a map value', name)));
+      }
+      return map.size === 0 ? undefined : map;
+    }
+    default:
+      return copyValue(expectTtlValue(value, 'a value', name));
   }
 }

@@ -11,6 +11,9 @@ import { keyIdentity, type KeyId } from './key-identity.js';
 import { entriesOf, keysOf, putAllInto } from './map-views.js';
 import type { AggregatingState, ListState, MapState, MergingState, ReducingState, State, StateKind, StringKeyedRecord, ValueState } from './state.js';
 import type { StateStorage } from './state-storage.js';
+import type { StateTtlConfig } from './ttl/config.js';
+import { TtlAggregatingState, TtlListState, TtlMapState, TtlReducingState, ttlAggregateFunction, ttlReduceFunction, ttlSettingsFor, TtlValueState } from './ttl/ttl-states.js';
+import type { TtlValue } from './ttl/ttl-value.js';
 
 const EMPTY_LIST: readonly never[] = Object.freeze([]);
 const EMPTY_MAP: ReadonlyMap<KeyId, never> = new Map<KeyId, never>();
@@ -238,10 +241,22 @@ export class HeapAggregatingState<IN, ACC, OUT> implements AggregatingState<IN, 
 }
 
 /**
- * The state object for `descriptor` over the storage `storageFor(name, kind)` gives: what every
- * keyed backend hands out, whichever storage keeps the values.
+ * Where a backend keeps one state's values: `storageFor(name, kind, ttl)`. `ttl` is the state's
+ * time-to-live config when it has one: the stored values are then `[value, timestamp]` pairs
+ * (ttl/ttl-value.ts), which the storage's snapshots mark and its restores check.
  */
-export function createKeyedState(descriptor: AnyStateDescriptor, ctx: KeyContext, storageFor: <V>(name: string, kind: StateKind) => StateStorage<V>): State {
+export type StorageFor = <V>(name: string, kind: StateKind, ttl?: StateTtlConfig) => StateStorage<V>;
+
+/**
+ * The state object for `descriptor` over the storage `storageFor` gives: what every keyed
+ * backend hands out, whichever storage keeps the values. A descriptor with a time-to-live gets
+ * the TTL decorator over the plain state (ttl/ttl-states.ts), reading time from
+ * `ctx.ttlTimeProvider`; `onEveryRecord`, if the backend passes it, registers a function the
+ * backend then calls once per record (per key selected): TTL's per-record incremental cleanup.
+ */
+export function createKeyedState(descriptor: AnyStateDescriptor, ctx: KeyContext, storageFor: StorageFor, onEveryRecord?: (run: () => void) => void): State {
+  const ttl = descriptor.getTtlConfig();
+  if (ttl.isEnabled()) return createTtlState(descriptor, ttl, ctx, storageFor, onEveryRecord);
   switch (descriptor.kind) {
     case 'VALUE':
       return new HeapValueState(storageFor(descriptor.name, descriptor.kind), descriptor.defaultValue);
@@ -253,5 +268,38 @@ export function createKeyedState(descriptor: AnyStateDescriptor, ctx: KeyContext
       return new HeapReducingState(storageFor(descriptor.name, descriptor.kind), ctx, descriptor.reduceFunction);
     case 'AGGREGATING':
       return new HeapAggregatingState(storageFor(descriptor.name, descriptor.kind), ctx, descriptor.aggregateFunction);
+  }
+}
+
+/** The TTL decorator of `descriptor`'s kind over a plain state of `[value, timestamp]` pairs. */
+function createTtlState(descriptor: AnyStateDescriptor, ttl: StateTtlConfig, ctx: KeyContext, storageFor: StorageFor, onEveryRecord: ((run: () => void) => void) | undefined): State {
+  const { name, kind } = descriptor;
+  switch (descriptor.kind) {
+    case 'VALUE': {
+      const storage = storageFor<TtlValue<unknown>>(name, kind, ttl);
+      const settings = ttlSettingsFor(ttl, kind, storage, ctx.ttlTimeProvider, onEveryRecord);
+      return new TtlValueState(new HeapValueState(storage, undefined), storage, descriptor.defaultValue, settings);
+    }
+    case 'LIST': {
+      const storage = storageFor<TtlValue<unknown>[]>(name, kind, ttl);
+      const settings = ttlSettingsFor(ttl, kind, storage, ctx.ttlTimeProvider, onEveryRecord);
+      return new TtlListState(new HeapListState(storage, ctx), storage, settings);
+    }
+    case 'MAP': {
+      const storage = storageFor<Map<KeyId, TtlValue<unknown>>>(name, kind, ttl);
+      const settings = ttlSettingsFor(ttl, kind, storage, ctx.ttlTimeProvider, onEveryRecord);
+      return new TtlMapState(new HeapMapState(storage, ctx), storage, settings);
+    }
+    case 'REDUCING': {
+      const storage = storageFor<TtlValue<unknown>>(name, kind, ttl);
+      const settings = ttlSettingsFor(ttl, kind, storage, ctx.ttlTimeProvider, onEveryRecord);
+      return new TtlReducingState(new HeapReducingState(storage, ctx, ttlReduceFunction(descriptor.reduceFunction, settings)), storage, settings);
+    }
+    case 'AGGREGATING': {
+      const storage = storageFor<TtlValue<unknown>>(name, kind, ttl);
+      const settings = ttlSettingsFor(ttl, kind, storage, ctx.ttlTimeProvider, onEveryRecord);
+      const fn = descriptor.aggregateFunction;
+      return new TtlAggregatingState(new HeapAggregatingState(storage, ctx, ttlAggregateFunction(fn, settings)), storage, fn, settings);
+    }
   }
 }

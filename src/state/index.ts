@@ -14,6 +14,7 @@ export {
   StateKindMismatchError,
   StateRestoreError,
   StateSnapshotError,
+  StateTtlConfigError,
   UnknownStateError,
   UnsupportedKeyError,
 } from './errors.js';
@@ -52,6 +53,21 @@ export {
 } from './descriptors.js';
 export type { AggregateFunction, AnyStateDescriptor, StateReduceFunction } from './descriptors.js';
 
+export {
+  checkTtlCompatibility,
+  CleanupStrategies,
+  dropExpired,
+  IncrementalCleanupStrategy,
+  isExpired,
+  RocksdbCompactFilterCleanupStrategy,
+  StateTtlConfig,
+  StateTtlConfigBuilder,
+  systemTtlTimeProvider,
+  TtlCompactionFilter,
+  ttlCompactionFilterFor,
+} from './ttl/index.js';
+export type { TtlStateVisibility, TtlTimeCharacteristic, TtlTimeProvider, TtlUpdateType, TtlValue } from './ttl/index.js';
+
 export type {
   AggregatingState,
   AppendingState,
@@ -71,6 +87,9 @@ export { VOID_NAMESPACE } from './key-context.js';
 export type { VoidNamespace } from './key-context.js';
 export type { KeyedStateBackend, KeyedStateStore } from './keyed-backend.js';
 export { HeapKeyedStateBackend } from './heap-backend.js';
+export type { HeapKeyedStateBackendOptions } from './heap-backend.js';
+export { RocksDBKeyedStateBackend } from './rocksdb/backend.js';
+export type { RocksDBBackendOptions } from './rocksdb/backend.js';
 
 export { InternalTimerService, MIN_WATERMARK } from './timers.js';
 export type { TimeDomain, TimerCallback } from './timers.js';
@@ -78,7 +97,7 @@ export type { TimeDomain, TimerCallback } from './timers.js';
 export { OPERATOR_STATE_SNAPSHOT_VERSION, OperatorStateBackend, redistributeOperatorState } from './operator-state.js';
 export type { OperatorStateMode, OperatorStateSnapshot, OperatorStateSnapshotState } from './operator-state.js';
 
-export { ENCODED_ENTRIES, encodedEntries, KEYED_STATE_SNAPSHOT_VERSION } from './snapshot.js';
+export { DeferredKeyedSnapshot, ENCODED_ENTRIES, encodedEntries, KEYED_STATE_SNAPSHOT_VERSION } from './snapshot.js';
 export type {
   EncodedKeyGroupEntries,
   KeyedStateEntry,

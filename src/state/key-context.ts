@@ -6,6 +6,7 @@
 import { KeyGroupOutOfRangeError } from './errors.js';
 import { computeKeyGroupForKeyHash, hashKey, type KeyGroupRange } from './key-groups.js';
 import { describeKey, keyIdentity, type KeyId } from './key-identity.js';
+import { systemTtlTimeProvider, type TtlTimeProvider } from './ttl/ttl-value.js';
 
 /** The namespace of state that is not scoped to a window (Flink's `VoidNamespace`). */
 export const VOID_NAMESPACE = null;
@@ -27,6 +28,8 @@ export class KeyContext {
   constructor(
     readonly keyGroupRange: KeyGroupRange,
     readonly maxParallelism: number,
+    /** The clock of state time-to-live (processing time); tests inject their own. */
+    readonly ttlTimeProvider: TtlTimeProvider = systemTtlTimeProvider,
   ) {
     this.startKeyGroup = keyGroupRange.startKeyGroup;
     this.numberOfKeyGroups = keyGroupRange.size;

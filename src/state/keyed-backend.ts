@@ -9,7 +9,7 @@
 import type { AggregatingStateDescriptor, ListStateDescriptor, MapStateDescriptor, ReducingStateDescriptor, StateDescriptor, ValueStateDescriptor } from './descriptors.js';
 import type { VoidNamespace } from './key-context.js';
 import type { KeyGroupRange } from './key-groups.js';
-import type { KeyedStateSnapshot } from './snapshot.js';
+import type { DeferredKeyedSnapshot, KeyedStateSnapshot } from './snapshot.js';
 import type { AggregatingState, KeyedStateFunction, ListState, MapState, ReducingState, State, ValueState } from './state.js';
 import type { InternalTimerService } from './timers.js';
 
@@ -59,10 +59,10 @@ export interface KeyedStateBackend<K = unknown> extends KeyedStateStore {
   getInternalTimerService<N = VoidNamespace>(name: string): InternalTimerService<K, N>;
 
   /**
-   * Copies every state and timer into the canonical plain-data form. Synchronous; values are
-   * deep-copied (see the implementation for the cost).
+   * Every state and timer in the canonical plain-data form, as they are now: at once, or
+   * deferred, read later while the task goes on (see the implementations for the cost).
    */
-  snapshot(): KeyedStateSnapshot;
+  snapshot(): KeyedStateSnapshot | DeferredKeyedSnapshot;
   /**
    * Loads the key groups of this backend's range from snapshots of any number of old subtasks
    * (all taken with the same max parallelism); other key groups are skipped. Call before use.

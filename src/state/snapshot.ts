@@ -8,6 +8,16 @@
  * Values per kind: VALUE, REDUCING — the value; AGGREGATING — the accumulator; LIST — the array
  * of elements; MAP — an array of `[mapKey, mapValue]` pairs. Keys, namespaces and map keys are
  * the user's values (composite ones as equal plain copies).
+ *
+ * State with a time-to-live (StateTtlConfig) is marked `ttl: true`, and wherever a value (an
+ * element, a map value) stands above it stands as `[value, lastAccessTimestamp]` (milliseconds of
+ * processing time): VALUE, REDUCING — `[value, ts]`; AGGREGATING — `[accumulator, ts]`; LIST —
+ * `[[element, ts], ...]`; MAP — `[[mapKey, [mapValue, ts]], ...]`. Timestamps are kept as written,
+ * so a restored value expires when it would have. A snapshot with `ttl: true` restores only into
+ * a state with a time-to-live, and one without only into a state without
+ * (`checkTtlCompatibility`): the values' forms differ, and Flink refuses the change as well.
+ * With `cleanupFullSnapshot`, expired values are left out (an entry whose every element or map
+ * entry expired is left out whole), so a key group may come out with no entries.
  */
 import { encode } from '../net/codec.js';
 import { StateRestoreError, StateSnapshotError } from './errors.js';
@@ -43,7 +53,9 @@ export function encodedEntries(group: KeyGroupEntries): Uint8Array {
 export interface KeyedStateSnapshotState {
   readonly name: string;
   readonly kind: StateKind;
-  /** Only key groups with at least one entry, ascending. */
+  /** True for state with a time-to-live: its values carry timestamps (see above); absent otherwise. */
+  readonly ttl?: boolean;
+  /** Only key groups that had entries when the snapshot was taken, ascending. */
   readonly keyGroups: readonly KeyGroupEntries[];
 }
 
@@ -69,6 +81,18 @@ export interface KeyedStateSnapshot {
   readonly keyGroupRange: KeyGroupRangeData;
   readonly states: readonly KeyedStateSnapshotState[];
   readonly timers: readonly TimerServiceSnapshot[];
+}
+
+/**
+ * A snapshot whose synchronous part is done (what it will hold is fixed) and whose data is read
+ * later, off the synchronous path: the RocksDB backend's, read through a RocksDB iterator.
+ * `discard` gives it up unread.
+ */
+export class DeferredKeyedSnapshot {
+  constructor(
+    readonly materialize: () => Promise<KeyedStateSnapshot>,
+    readonly discard: () => void,
+  ) {}
 }
 
 /**

@@ -32,4 +32,11 @@ export interface StateStorage<V> {
   getAt(keyGroupIndex: number, namespaceId: KeyId, keyId: KeyId): V | undefined;
   putAt(keyGroupIndex: number, namespaceId: KeyId, keyId: KeyId, value: V): void;
   removeAt(keyGroupIndex: number, namespaceId: KeyId, keyId: KeyId): void;
+  /**
+   * Optional; what TTL's incremental cleanup walks (the heap's tables have it, as in Flink).
+   * Passes up to `count` stored values, resuming where the previous call stopped and going round
+   * all entries over time, to `transform`, and stores what it returns in a value's place (the
+   * same object: nothing to do), or removes the entry when it returns undefined.
+   */
+  transformIncrementally?(count: number, transform: (value: V) => V | undefined): void;
 }

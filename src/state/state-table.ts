@@ -11,6 +11,11 @@
  * anything can change it (values are mutable objects, so a read counts), and a key that was not
  * there is noted as absent. So the synchronous part of a checkpoint is O(key groups), a record
  * pays at most one entry's encoding, and every entry is encoded once.
+ *
+ * State with a time-to-live stores `[value, timestamp]` pairs (ttl/ttl-value.ts); the table only
+ * marks its snapshots `ttl: true`, leaves expired entries out of them with `cleanupFullSnapshot`
+ * (as each entry is encoded, against the time the snapshot was taken, so nothing is copied
+ * earlier), and walks its entries for TTL's incremental cleanup (`transformIncrementally`).
  */
 import { cborHead, decode, encode } from '../net/codec.js';
 import { NoCurrentKeyError, StateSnapshotError } from './errors.js';
@@ -19,9 +24,19 @@ import { decodeKeyId, type KeyId } from './key-identity.js';
 import { ENCODED_ENTRIES, type EncodedKeyGroupEntries, type KeyedStateEntry, type KeyedStateSnapshotState } from './snapshot.js';
 import type { StateKind } from './state.js';
 import type { StateStorage } from './state-storage.js';
+import type { StateTtlConfig } from './ttl/config.js';
+import { dropExpired } from './ttl/ttl-value.js';
 
 export type KeyMap<V> = Map<KeyId, V>;
 export type NamespaceMap<V> = Map<KeyId, KeyMap<V>>;
+
+/** Where `transformIncrementally` goes on from: a key group, and live iterators into it. */
+interface CleanupCursor<V> {
+  index: number;
+  namespaces: Iterator<[KeyId, KeyMap<V>]> | undefined;
+  namespaceId: KeyId;
+  keys: Iterator<[KeyId, V]> | undefined;
+}
 
 export class StateTable<V> implements StateStorage<V> {
   /** Indexed by `keyGroup - startKeyGroup`. */
@@ -33,6 +48,14 @@ export class StateTable<V> implements StateStorage<V> {
   private readonly voidKeys: (KeyMap<V> | undefined)[];
   /** The newest snapshot while it still waits for some key groups as they were. */
   private snapshotting: TableSnapshot | undefined;
+  /**
+   * Whether the values are time-to-live pairs: set by the state registered with a time-to-live,
+   * or, until a state registers, by the snapshot restored.
+   */
+  ttl = false;
+  /** The registered state's time-to-live, if it has one (a table only restored has none yet). */
+  ttlConfig: StateTtlConfig | undefined;
+  private cleanupCursor: CleanupCursor<V> | undefined;
 
   constructor(
     readonly name: string,
@@ -132,9 +155,50 @@ export class StateTable<V> implements StateStorage<V> {
     return n;
   }
 
+  /**
+   * TTL's incremental cleanup (see StateStorage): walks the key groups in order and round again,
+   * over live Map iterators, which stay valid while entries are removed or replaced.
+   */
+  transformIncrementally(count: number, transform: (value: V) => V | undefined): void {
+    let cursor = this.cleanupCursor;
+    if (cursor === undefined) this.cleanupCursor = cursor = { index: -1, namespaces: undefined, namespaceId: VOID_NAMESPACE, keys: undefined };
+    let visited = 0;
+    let groupsEntered = 0;
+    while (visited < count) {
+      if (cursor.keys !== undefined) {
+        const next = cursor.keys.next();
+        if (next.done !== true) {
+          visited++;
+          const [keyId, value] = next.value;
+          const kept = transform(value);
+          // Through removeAt/putAt, so a pending snapshot captures the entry first.
+          if (kept === undefined) this.removeAt(cursor.index, cursor.namespaceId, keyId);
+          else if (kept !== value) this.putAt(cursor.index, cursor.namespaceId, keyId, kept);
+          continue;
+        }
+        cursor.keys = undefined;
+      }
+      if (cursor.namespaces !== undefined) {
+        const next = cursor.namespaces.next();
+        if (next.done !== true) {
+          cursor.namespaceId = next.value[0];
+          cursor.keys = next.value[1].entries();
+          continue;
+        }
+        cursor.namespaces = undefined;
+      }
+      // Round every key group once in this call: the table holds fewer than `count` entries.
+      if (++groupsEntered > this.groups.length) return;
+      cursor.index = cursor.index + 1 >= this.groups.length ? 0 : cursor.index + 1;
+      cursor.namespaces = this.groups[cursor.index]?.entries();
+    }
+  }
+
   clearAll(): void {
     this.snapshotting?.invalidate(`state '${this.name}' was cleared before its snapshot was written`);
     this.snapshotting = undefined;
+    // Its iterators would walk the dropped Maps and write their entries back.
+    this.cleanupCursor = undefined;
     this.groups.fill(undefined);
     this.voidKeys.fill(undefined);
   }
@@ -146,11 +210,28 @@ export class StateTable<V> implements StateStorage<V> {
    */
   snapshot(startKeyGroup: number): KeyedStateSnapshotState {
     this.snapshotting?.captureAll();
-    const snapshot = new TableSnapshot(this.name, this.kind, this.groups, startKeyGroup, () => {
-      if (this.snapshotting === snapshot) this.snapshotting = undefined;
-    });
+    const snapshot = new TableSnapshot(
+      this.name,
+      this.kind,
+      this.groups,
+      startKeyGroup,
+      () => {
+        if (this.snapshotting === snapshot) this.snapshotting = undefined;
+      },
+      this.fullSnapshotCleanup(),
+    );
     this.snapshotting = snapshot.waiting > 0 ? snapshot : undefined;
-    return { name: this.name, kind: this.kind, keyGroups: snapshot.keyGroups };
+    return this.ttl ? { name: this.name, kind: this.kind, ttl: true, keyGroups: snapshot.keyGroups } : { name: this.name, kind: this.kind, keyGroups: snapshot.keyGroups };
+  }
+
+  /** With TTL's `cleanupFullSnapshot`: what a stored value is without what expired by now. */
+  private fullSnapshotCleanup(): ((value: unknown) => unknown) | undefined {
+    const config = this.ttlConfig;
+    if (config === undefined || !config.getCleanupStrategies().inFullSnapshot()) return undefined;
+    const kind = this.kind;
+    const ttl = config.getTtl();
+    const now = this.ctx.ttlTimeProvider.now();
+    return (value) => dropExpired(kind, ttl, value, now);
   }
 }
 
@@ -186,6 +267,8 @@ class TableSnapshot {
     groups: readonly (NamespaceMap<unknown> | undefined)[],
     startKeyGroup: number,
     private readonly onDone: () => void,
+    /** Leaves expired TTL values out (undefined: drop the entry); undefined for other tables. */
+    private readonly cleanup: ((value: unknown) => unknown) | undefined,
   ) {
     this.sources = groups.slice();
     this.captured = new Array<Map<KeyId, Map<KeyId, Captured>> | undefined>(groups.length).fill(undefined);
@@ -215,7 +298,8 @@ class TableSnapshot {
     let keys = namespaces.get(namespaceId);
     if (keys === undefined) namespaces.set(namespaceId, (keys = new Map()));
     else if (keys.has(keyId)) return;
-    const value = source.get(namespaceId)?.get(keyId);
+    const stored = source.get(namespaceId)?.get(keyId);
+    const value = stored === undefined || this.cleanup === undefined ? stored : this.cleanup(stored);
     if (value === undefined) {
       keys.set(keyId, ABSENT);
       return;
@@ -297,8 +381,10 @@ class TableSnapshot {
     for (const [namespaceId, keys] of source) {
       const namespace = decodeKeyId(namespaceId);
       const skip = captured?.get(namespaceId);
-      for (const [keyId, value] of keys) {
+      for (const [keyId, stored] of keys) {
         if (skip?.has(keyId) === true) continue;
+        const value = this.cleanup === undefined ? stored : this.cleanup(stored);
+        if (value === undefined) continue;
         entries.push([decodeKeyId(keyId), namespace, canonicalValue(this.kind, value)]);
       }
     }

@@ -85,6 +85,20 @@ export class TimerQueue {
     return this.heap[0];
   }
 
+  /** Calls `fn` for every timer due at `limit` (timestamp at most `limit`), in no order. */
+  forEachDue(limit: number, fn: (timer: Timer) => void): void {
+    const heap = this.heap;
+    const stack = heap.length > 0 ? [0] : [];
+    while (stack.length > 0) {
+      const i = stack.pop()!;
+      const timer = heap[i]!;
+      if (timer.timestamp > limit) continue;
+      fn(timer);
+      if (2 * i + 1 < heap.length) stack.push(2 * i + 1);
+      if (2 * i + 2 < heap.length) stack.push(2 * i + 2);
+    }
+  }
+
   /** Removes and returns the earliest timer. */
   poll(): Timer | undefined {
     const timer = this.heap[0];

@@ -13,7 +13,7 @@
 import { InvalidTimestampError, NoCurrentKeyError, StateRestoreError } from './errors.js';
 import { assignToKeyGroup } from './key-groups.js';
 import type { KeyContext, VoidNamespace } from './key-context.js';
-import { decodeKeyId, keyIdentity } from './key-identity.js';
+import { decodeKeyId, keyIdentity, type KeyId } from './key-identity.js';
 import { expectArray, expectKeyGroup, expectRecord, type KeyGroupTimers, type TimerEntry, type TimerServiceSnapshot } from './snapshot.js';
 import { type Timer, TimerQueue } from './timer-queue.js';
 
@@ -39,6 +39,14 @@ export class InternalTimerService<K = unknown, N = VoidNamespace> {
   ) {
     this.eventTimeTimers = new TimerQueue(ctx.numberOfKeyGroups);
     this.processingTimeTimers = new TimerQueue(ctx.numberOfKeyGroups);
+  }
+
+  /**
+   * Calls `fn(keyId, keyGroupIndex)` for every timer that a watermark `watermark` (EVENT_TIME)
+   * or processing time `now` would fire: what a backend over storage loads before firing them.
+   */
+  forEachDue(domain: TimeDomain, time: number, fn: (keyId: KeyId, keyGroupIndex: number) => void): void {
+    (domain === 'EVENT_TIME' ? this.eventTimeTimers : this.processingTimeTimers).forEachDue(time, (t) => fn(t.keyId, t.keyGroupIndex));
   }
 
   /** Fires for the current key and namespace once the watermark reaches `timestamp`; duplicates collapse. */

@@ -62,8 +62,15 @@ class Saboteur extends RichMapFunction<KeyedSequenceEvent, KeyedSequenceEvent> {
   }
 }
 
-for (const parallelism of [1, 2]) {
-  t.test(`parallelism ${parallelism}: two injected failures, every line committed exactly once`, async (t) => {
+const RUNS = [
+  { parallelism: 1, backend: 'hashmap' },
+  { parallelism: 2, backend: 'hashmap' },
+  { parallelism: 2, backend: 'rocksdb' },
+  { parallelism: 1, backend: 'rocksdb' },
+] as const;
+
+for (const { parallelism, backend } of RUNS) {
+  t.test(`parallelism ${parallelism}, ${backend} state: two injected failures, every line committed exactly once`, async (t) => {
     const base = scratch(t);
     const out = join(base, 'out');
     const env = StreamExecutionEnvironment.getExecutionEnvironment(
@@ -72,6 +79,8 @@ for (const parallelism of [1, 2]) {
         'restart-strategy.fixed-delay.attempts': '2',
         'restart-strategy.fixed-delay.delay': '10 ms',
         'execution.checkpointing.dir': join(base, 'checkpoints'),
+        'state.backend.type': backend,
+        'state.backend.rocksdb.localdir': join(base, 'rocksdb'),
       }),
     );
     env.setParallelism(parallelism);

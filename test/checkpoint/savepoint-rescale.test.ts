@@ -1,9 +1,9 @@
 /**
- * Savepoints across parallelisms on a standalone cluster: sequence-check at parallelism 2 is
- * stopped with a savepoint (`runnel stop --savepointPath`), resumed from it at parallelism 3
- * (`runnel run -s`), stopped again, and resumed at parallelism 1 to the end. Keyed state and
- * source positions carry over each time, and the three runs together commit every `key,seq`
- * line exactly once.
+ * Savepoints across parallelisms and state backends on a standalone cluster: sequence-check at
+ * parallelism 2 with RocksDB state is stopped with a savepoint (`runnel stop --savepointPath`),
+ * resumed from it at parallelism 3 with heap state (`runnel run -s`), stopped again, and resumed
+ * at parallelism 1 to the end. Keyed state and source positions carry over
+ * each time, and the three runs together commit every `key,seq` line exactly once.
  */
 import t from 'tap';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -15,7 +15,7 @@ const KEYS = 6;
 const PER_KEY = 1_500;
 type Json = Record<string, unknown>;
 
-t.test('stop with a savepoint at parallelism 2, resume at 3, then at 1: every line exactly once', async (t) => {
+t.test('stop with a savepoint at parallelism 2 on RocksDB, resume at 3 on the heap, then at 1: every line exactly once', async (t) => {
   const dir = t.testdir({ out: {}, savepoints: {}, checkpoints: {} });
   const out = join(dir, 'out');
   const rpcPort = await freePort();
@@ -31,7 +31,8 @@ t.test('stop with a savepoint at parallelism 2, resume at 3, then at 1: every li
   // `-m` belongs to each verb: runnel <verb> -m host:port ...
   const runnel = ([verb, ...args]: string[], timeoutMs = 60_000) => runRunnel(t, [verb!, '-m', `127.0.0.1:${restPort}`, ...args], { timeoutMs });
   const job = ['examples/sequence-check.ts', '--keys', String(KEYS), '--events-per-key', String(PER_KEY), '--rate', '1000', '--checkpoint-interval', '200', '--output', out];
-  const settings = ['-D', `execution.checkpointing.dir=${join(dir, 'checkpoints')}`];
+  const settings = ['-D', `execution.checkpointing.dir=${join(dir, 'checkpoints')}`, '-D', `state.backend.rocksdb.localdir=${join(dir, 'rocksdb')}`];
+  const rocksdb = ['-D', 'state.backend.type=rocksdb'];
 
   const stopWithSavepoint = async (id: string): Promise<string> => {
     // Some progress first: a completed checkpoint or two.
@@ -44,7 +45,7 @@ t.test('stop with a savepoint at parallelism 2, resume at 3, then at 1: every li
     return path;
   };
 
-  const first = await runnel(['run', '-d', '-p', '2', ...settings, ...job]);
+  const first = await runnel(['run', '-d', '-p', '2', ...settings, ...rocksdb, ...job]);
   t.equal(first.code, 0, first.stderr);
   const savepoint1 = await stopWithSavepoint(/JobID ([0-9a-f]{32})/.exec(first.stdout)?.[1] ?? '');
 

@@ -2,6 +2,7 @@
  * Operators' snapshot and restore hooks: a window operator's contents, merging window sets
  * and timers survive a snapshot, its CBOR encoding and a restore into a new operator.
  */
+import type { KeyedStateSnapshot } from '../../src/state/index.js';
 import t from 'tap';
 import { EventTimeSessionWindows, TumblingEventTimeWindows, TumblingProcessingTimeWindows, type Window, type WindowAssigner } from '../../src/index.js';
 import { decode, encode } from '../../src/net/index.js';
@@ -32,7 +33,7 @@ async function windowHarness(assigner: WindowAssigner<unknown, Window>, startTim
 async function restoredInto(from: OneInputHarness, to: OneInputHarness): Promise<void> {
   const snapshot = (await from.operator.snapshotState!(1)) as OperatorSnapshot;
   const copy = decode(encode(snapshot)) as OperatorSnapshot;
-  const restored: RestoredOperatorState = { checkpointId: 1, keyed: [copy.keyed!], operator: undefined, splits: [], committables: [] };
+  const restored: RestoredOperatorState = { checkpointId: 1, keyed: [copy.keyed as KeyedStateSnapshot], operator: undefined, splits: [], committables: [] };
   await to.operator.initializeState!(restored);
 }
 

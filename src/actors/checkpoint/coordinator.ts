@@ -6,9 +6,16 @@
  * declines, or that does not complete within `timeout`, is aborted. Savepoints go the same way
  * into a folder of their own and are never removed.
  *
+ * Incremental checkpoints share state files (`<job's folder>/shared/`): the tasks' acks name
+ * them, `_metadata` lists them, and a SharedStateRegistry counts the retained checkpoints that
+ * reference each; a subsumed checkpoint drops its references, and a file goes at zero. A
+ * checkpoint that does not complete takes with it the shared files no completed one references.
+ * At the job's end the retained checkpoints stay, and with them every file they reference.
+ *
  * The sources are triggered by the JobMaster, in the same turn in which it snapshots the split
  * enumerators: no split assignment can fall between the enumerators' state and the readers'.
  */
+import { rm } from 'node:fs/promises';
 import { Type } from '@sinclair/typebox';
 import type { CheckpointingSettings } from '../../api/job-graph.js';
 import type { CheckpointIdCounter } from '../../ha/index.js';
@@ -18,7 +25,8 @@ import type { ActorRef } from '../system/ref.js';
 import { TaskProtocol } from '../taskexecutor/protocol.js';
 import type { CheckpointBarrierInfo } from '../task/deployment.js';
 import { CheckpointCoordinatorProtocol, type CheckpointStats, type CheckpointingStats, type TaskInfo } from './protocol.js';
-import { checkpointDir, createFolder, discard, jobCheckpointsDir, removeUnfinished, writeMetadata, type CheckpointMetadata, type CompletedCheckpoint } from './storage.js';
+import { SharedStateRegistry } from './shared-state.js';
+import { checkpointDir, createFolder, discard, jobCheckpointsDir, removeUnfinished, sharedStateDir, writeMetadata, type CheckpointMetadata, type CompletedCheckpoint } from './storage.js';
 
 export interface CheckpointCoordinatorSettings {
   readonly jobId: string;
@@ -51,6 +59,8 @@ interface Pending {
   readonly triggeredAt: number;
   readonly waiting: Set<string>;
   readonly files: Map<string, string | null>;
+  /** The shared state files the acks named so far (checkpoints only). */
+  readonly sharedFiles: Set<string>;
   enumerators: Record<string, unknown> | undefined;
   bytes: number;
   alignmentMs: number;
@@ -65,6 +75,8 @@ interface Pending {
 
 /** How many finished checkpoints the statistics keep. */
 const HISTORY = 10;
+/** How many aborted checkpoints are remembered, so that what their late acks uploaded goes (as Flink's). */
+const RECENTLY_ABORTED = 16;
 
 export class CheckpointCoordinator extends Actor<Spec> {
   readonly protocol = Protocol;
@@ -81,6 +93,10 @@ export class CheckpointCoordinator extends Actor<Spec> {
   private drain: { readonly targetDir: string; readonly done: (error: Error | undefined, path: string, checkpointId: number) => void } | undefined;
   private endOfDataEverywhere = false;
   private completed: CompletedCheckpoint[] = [];
+  /** References from the completed checkpoints in `completed` to shared state files. */
+  private readonly sharedState: SharedStateRegistry;
+  /** Ids of checkpoints aborted lately, newest last. */
+  private readonly recentlyAborted: number[] = [];
   private lastCompletedAt = 0;
   private readonly history: CheckpointStats[] = [];
   private counts = { total: 0, completed: 0, failed: 0 };
@@ -90,8 +106,17 @@ export class CheckpointCoordinator extends Actor<Spec> {
   constructor(private readonly settings: CheckpointCoordinatorSettings) {
     super();
     this.jobDir = jobCheckpointsDir(settings.checkpointing.dir, settings.jobId);
+    this.sharedState = new SharedStateRegistry({
+      sharedDir: sharedStateDir(this.jobDir),
+      remove: (path) => rm(path, { force: true }),
+      warn: (message) => this.ctx.log.warn({ job: settings.jobId }, message),
+    });
     const initial = settings.initial;
-    if (initial !== undefined) this.completed = [initial];
+    if (initial !== undefined) {
+      this.completed = [initial];
+      // The files the job starts from are referenced until it is subsumed, as Flink registers a restored checkpoint.
+      if (initial.metadata.kind === 'CHECKPOINT') this.sharedState.register(initial.metadata.checkpointId, initial.metadata.sharedFiles ?? []);
+    }
     this.restored =
       initial === undefined
         ? null
@@ -107,6 +132,18 @@ export class CheckpointCoordinator extends Actor<Spec> {
     // What an earlier JobManager left half-written is never restored from.
     const removed = await removeUnfinished(this.jobDir);
     for (const folder of removed) this.ctx.log.info({ job: this.settings.jobId }, `removed unfinished checkpoint ${folder}`);
+  }
+
+  /**
+   * A pending checkpoint is aborted, as Flink's coordinator does when it shuts down; the
+   * retained ones stay with their shared files. One whose `_metadata` is being written may be
+   * complete on disk, so it stays too (if it is not, the next start removes its folder).
+   */
+  override async postStop(): Promise<void> {
+    const pending = this.pending;
+    if (pending === undefined || pending.persisting) return;
+    this.pending = undefined;
+    await this.discardPending(pending);
   }
 
   readonly receive: Handlers<Spec> = {
@@ -200,10 +237,19 @@ export class CheckpointCoordinator extends Actor<Spec> {
     },
     acknowledge: (ack) => {
       const pending = this.pending;
-      if (pending?.checkpointId !== ack.checkpointId || !pending.waiting.delete(ack.executionId)) return;
+      if (pending?.checkpointId !== ack.checkpointId) {
+        this.discardLateAck(ack.checkpointId, ack.sharedFiles ?? []);
+        return;
+      }
+      if (!pending.waiting.delete(ack.executionId)) return;
       const task = this.tasks.find((t) => t.executionId === ack.executionId);
       if (task === undefined) return;
       pending.files.set(`${task.vertexId}#${task.subtask}`, ack.file);
+      if (ack.sharedFiles !== undefined && ack.sharedFiles.length > 0) {
+        // A savepoint is self-contained and canonical: it can share nothing with a checkpoint.
+        if (pending.kind === 'SAVEPOINT') this.ctx.log.warn({ job: this.settings.jobId, checkpoint: pending.checkpointId, task: ack.executionId }, 'a savepoint acknowledgement named shared state files; they are ignored');
+        else for (const path of ack.sharedFiles) pending.sharedFiles.add(path);
+      }
       pending.bytes += ack.bytes;
       pending.alignmentMs = Math.max(pending.alignmentMs, ack.alignmentMs);
       pending.latestAck = Date.now();
@@ -231,7 +277,7 @@ export class CheckpointCoordinator extends Actor<Spec> {
       this.ctx.cancelSchedule('expire');
       if (error !== '') {
         this.fail(pending, `its metadata could not be written: ${error}`);
-        void discard(pending.folder);
+        void this.discardPending(pending);
         return;
       }
       this.complete(pending);
@@ -259,6 +305,7 @@ export class CheckpointCoordinator extends Actor<Spec> {
       triggeredAt: Date.now(),
       waiting,
       files: new Map(),
+      sharedFiles: new Set(),
       enumerators: undefined,
       bytes: 0,
       alignmentMs: 0,
@@ -318,6 +365,7 @@ export class CheckpointCoordinator extends Actor<Spec> {
         ]),
       ),
       enumerators: pending.enumerators,
+      ...(pending.sharedFiles.size === 0 ? {} : { sharedFiles: [...pending.sharedFiles].sort() }),
     };
     pending.metadata = metadata;
     this.ctx.pipeToSelf(writeMetadata(pending.folder, metadata), (r) => ({ type: 'persisted', checkpointId: pending.checkpointId, error: r.ok ? '' : r.error.message }));
@@ -340,10 +388,14 @@ export class CheckpointCoordinator extends Actor<Spec> {
     if (pending.final) this.stopTriggering();
     if (pending.kind === 'SAVEPOINT') return;
     this.completed.push({ metadata, path: pending.folder, bytes: pending.bytes, completedAt: now });
-    // Subsumed checkpoints go (savepoints are never in this list, and are the user's).
+    // Its references count before the subsumed ones' are dropped: a file both share stays.
+    this.sharedState.register(pending.checkpointId, metadata.sharedFiles ?? []);
+    // Subsumed checkpoints go (savepoints are never in this list, and are the user's), and
+    // with them the shared files no retained checkpoint references.
     while (this.completed.length > this.settings.checkpointing.numRetained) {
       const old = this.completed.shift()!;
       if (old.path.startsWith(this.jobDir)) void discard(old.path);
+      void this.sharedState.unregister(old.metadata.checkpointId);
     }
   }
 
@@ -352,9 +404,35 @@ export class CheckpointCoordinator extends Actor<Spec> {
     this.pending = undefined;
     this.ctx.cancelSchedule('expire');
     for (const task of this.tasks) if (pending.checkpointId > 0) this.ctx.tell(this.taskRef(task), { type: 'notifyCheckpointAborted', checkpointId: pending.checkpointId });
-    if (pending.folder !== '') void discard(pending.folder);
+    void this.discardPending(pending);
     this.fail(pending, reason, counts);
     this.startQueuedSavepoint();
+  }
+
+  /**
+   * Removes what a checkpoint that will never complete left behind: its folder, and the shared
+   * files uploaded for it alone (those no completed checkpoint references). Never rejects.
+   */
+  private discardPending(pending: Pending): Promise<unknown> {
+    if (pending.kind === 'CHECKPOINT' && pending.checkpointId > 0) {
+      this.recentlyAborted.push(pending.checkpointId);
+      if (this.recentlyAborted.length > RECENTLY_ABORTED) this.recentlyAborted.shift();
+    }
+    return Promise.all([pending.folder === '' ? undefined : discard(pending.folder), this.sharedState.discardUnregistered(pending.checkpointId, pending.sharedFiles)]);
+  }
+
+  /**
+   * An ack that came after its checkpoint was aborted: the shared files it uploaded for that
+   * checkpoint alone go, as Flink discards a late ack's state. A file the pending checkpoint's
+   * acks named stays, whatever it was uploaded for.
+   */
+  private discardLateAck(checkpointId: number, sharedFiles: readonly string[]): void {
+    if (sharedFiles.length === 0 || !this.recentlyAborted.includes(checkpointId)) return;
+    const pendingFiles = this.pending?.sharedFiles;
+    void this.sharedState.discardUnregistered(
+      checkpointId,
+      sharedFiles.filter((path) => pendingFiles?.has(path) !== true),
+    );
   }
 
   private fail(pending: Pending, reason: string, counts = true): void {

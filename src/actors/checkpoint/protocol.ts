@@ -46,6 +46,11 @@ export const CheckpointAckSchema = Type.Object({
   alignmentMs: Type.Number(),
   syncMs: Type.Number(),
   asyncMs: Type.Number(),
+  /**
+   * The shared state files of an incremental checkpoint (absolute paths); see CheckpointAck.
+   * Validated as an array of strings; typed readonly, as CheckpointAck has it.
+   */
+  sharedFiles: Type.Optional(Type.Unsafe<readonly string[]>(Type.Array(Type.String({ minLength: 1 })))),
 });
 export const CheckpointDeclineSchema = Type.Object({ executionId: Type.String(), checkpointId: Type.Integer(), reason: Type.String() });
 

@@ -4,10 +4,14 @@
  * name and renamed into place). A folder without `_metadata` is an unfinished checkpoint: it
  * is never restored from and is removed. Savepoints are the same layout in a folder of their
  * own, and `_metadata` names the state files relative to it, so a savepoint can be moved.
+ *
+ * Incremental checkpoints also reference files in `<dir>/<job-id>/shared/`, which several
+ * checkpoints share (see shared-state.ts); `_metadata` names them relative to the job's folder
+ * (`shared/<file>`), so the job's folder as a whole can be moved too.
  */
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, dirname, isAbsolute, join } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { decode, encode } from '../../net/codec.js';
 
 export const METADATA_FILE = '_metadata';
@@ -24,6 +28,11 @@ export interface CheckpointMetadata {
   readonly vertices: Readonly<Record<string, { readonly parallelism: number; readonly maxParallelism: number; readonly files: ReadonlyArray<string | null> }>>;
   /** Per source vertex: its split enumerator's state. */
   readonly enumerators: Readonly<Record<string, unknown>>;
+  /**
+   * Incremental checkpoints: the shared state files (absolute) the tasks' state references, new
+   * and reused. Absent in a full checkpoint, in a savepoint and in metadata written before.
+   */
+  readonly sharedFiles?: readonly string[];
 }
 
 /** A completed checkpoint as the coordinator keeps it. */
@@ -48,6 +57,11 @@ export function checkpointDir(jobDir: string, checkpointId: number): string {
   return join(jobDir, `chk-${checkpointId}`);
 }
 
+/** Where the incremental checkpoints of a job put the state files they share. */
+export function sharedStateDir(jobDir: string): string {
+  return join(jobDir, 'shared');
+}
+
 /** Writes `_metadata` last: to a temporary name, fsync'd, then renamed into place. */
 export async function writeMetadata(folder: string, metadata: CheckpointMetadata): Promise<void> {
   const relative: CheckpointMetadata = {
@@ -55,6 +69,7 @@ export async function writeMetadata(folder: string, metadata: CheckpointMetadata
     vertices: Object.fromEntries(
       Object.entries(metadata.vertices).map(([id, v]) => [id, { ...v, files: v.files.map((f) => (f === null ? null : dirname(f) === folder ? basename(f) : f)) }]),
     ),
+    ...(metadata.sharedFiles === undefined ? {} : { sharedFiles: metadata.sharedFiles.map((f) => relativeToJob(folder, f)) }),
   };
   const temporary = join(folder, `.${METADATA_FILE}.inprogress`);
   const handle = await open(temporary, 'w');
@@ -93,12 +108,27 @@ export async function readMetadata(path: string): Promise<CompletedCheckpoint> {
   if (typeof raw !== 'object' || raw === null || metadata.version !== METADATA_VERSION || typeof metadata.checkpointId !== 'number' || typeof metadata.vertices !== 'object') {
     throw new CheckpointStorageError(`The metadata of '${folder}' is not a Runnel checkpoint (version ${METADATA_VERSION}).`);
   }
+  const shared: unknown = metadata.sharedFiles;
+  if (shared !== undefined && !(Array.isArray(shared) && shared.every((f) => typeof f === 'string' && f !== ''))) {
+    throw new CheckpointStorageError(`The metadata of '${folder}' is corrupt: sharedFiles is not a list of paths.`);
+  }
   const vertices = Object.fromEntries(
     Object.entries(metadata.vertices).map(([id, v]) => [id, { ...v, files: v.files.map((f) => (f === null ? null : isAbsolute(f) ? f : join(folder, f))) }]),
   );
+  const sharedFiles = metadata.sharedFiles?.map((f) => (isAbsolute(f) ? f : join(dirname(folder), f)));
   let size = 0;
   for (const v of Object.values(vertices)) for (const f of v.files) if (f !== null) size += await stat(f).then((s) => s.size, () => 0);
-  return { metadata: { ...metadata, vertices }, path: folder, bytes: size, completedAt: metadata.timestamp };
+  return { metadata: { ...metadata, vertices, ...(sharedFiles === undefined ? {} : { sharedFiles }) }, path: folder, bytes: size, completedAt: metadata.timestamp };
+}
+
+/**
+ * A shared state file as `_metadata` names it: relative to the job's folder (the checkpoint
+ * folder's parent) when under it, else as it is.
+ */
+function relativeToJob(folder: string, file: string): string {
+  if (!isAbsolute(file)) return file;
+  const inside = relative(dirname(folder), file);
+  return inside === '' || inside === '..' || inside.startsWith(`..${sep}`) || isAbsolute(inside) ? file : inside;
 }
 
 /** Removes the unfinished checkpoints (folders without `_metadata`) of a job's folder. */

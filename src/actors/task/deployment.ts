@@ -83,6 +83,13 @@ export interface CheckpointAck {
   readonly alignmentMs: number;
   readonly syncMs: number;
   readonly asyncMs: number;
+  /**
+   * Incremental checkpoints: every file under the job's `shared/` folder the task's state
+   * references (absolute paths), the ones uploaded for this checkpoint and the ones reused from
+   * earlier ones. The coordinator counts references to them and removes a file once no retained
+   * checkpoint references it. Absent for a full snapshot, and never set for a savepoint.
+   */
+  readonly sharedFiles?: readonly string[];
 }
 
 /** How a slot worker obtains the job's operators. */

@@ -54,6 +54,12 @@ export const JobGraphSchema = Type.Object({
       dir: Type.Union([Type.String(), Type.Null()]),
       savepointDir: Type.Union([Type.String(), Type.Null()]),
     }),
+    stateBackend: Type.Object({
+      type: Type.Union([Type.Literal('hashmap'), Type.Literal('rocksdb')]),
+      incremental: Type.Boolean(),
+      localDir: Type.Union([Type.String(), Type.Null()]),
+      residentKeys: Type.Integer({ minimum: 1 }),
+    }),
     restartStrategy: Type.Union([
       Type.Object({ type: Type.Literal('none') }),
       Type.Object({ type: Type.Literal('fixed-delay'), attempts: Type.Integer({ minimum: 0 }), delayMs: Type.Number({ minimum: 0 }) }),

@@ -6,6 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { SlotLocation, ToWorker } from './deployment.js';
 import { WorkerRuntime, type WorkerOptions } from './worker-runtime.js';
+import { stopRocksDBWorker } from '../../state/rocksdb/db-client.js';
 // Runnel's public entry, which every job imports as `runnel`: loaded (and transpiled) while the
 // worker waits for a job, not while the job waits for the worker.
 import '../../index.js';
@@ -20,7 +21,11 @@ port.on('message', (message: ToWorker) => {
   switch (message.type) {
     case 'shutdown':
       // Sockets closed first: terminating a thread with ZeroMQ sockets open aborts the process.
-      void runtime.shutdown().finally(() => process.exit(0));
+      // The RocksDB worker goes first: a thread does not end while a nested one runs RocksDB.
+      void runtime
+        .shutdown()
+        .then(() => stopRocksDBWorker())
+        .finally(() => process.exit(0));
       return;
     case 'job':
       // Set before the job's module runs its main (the thread's process.argv is its own).

@@ -26,7 +26,7 @@ import { Tag } from 'cbor-x';
 import type { FileHandle } from 'node:fs/promises';
 import { cborHead, decode, encode } from '../../net/index.js';
 import type { OperatorSnapshot, RestoredOperatorState } from '../../operators/operator.js';
-import { encodedEntries, redistributeOperatorState, type KeyedStateSnapshot, type OperatorStateSnapshot } from '../../state/index.js';
+import { DeferredKeyedSnapshot, encodedEntries, redistributeOperatorState, type KeyedStateSnapshot, type OperatorStateSnapshot } from '../../state/index.js';
 import { StateFileError } from './errors.js';
 import type { TaskRestore } from './deployment.js';
 
@@ -37,15 +37,18 @@ const EMBEDDED_CBOR = 24;
 /** About how many bytes of key-group entries are encoded between two pauses. */
 const SLICE_BYTES = 1 << 20;
 
-export interface TaskStateFile {
+export interface TaskStateFile<S = StoredOperatorSnapshot> {
   readonly format: typeof STATE_FILE_FORMAT;
   readonly version: number;
   readonly checkpointId: number;
   readonly vertexId: string;
   readonly subtaskIndex: number;
   readonly parallelism: number;
-  readonly operators: Readonly<Record<string, OperatorSnapshot>>;
+  readonly operators: Readonly<Record<string, S>>;
 }
+
+/** An operator's snapshot as a state file holds it: keyed state read in full. */
+export type StoredOperatorSnapshot = Omit<OperatorSnapshot, 'keyed'> & { readonly keyed?: KeyedStateSnapshot };
 
 /** The file name of a subtask's state in a checkpoint's folder. */
 export function stateFileName(vertexId: string, subtaskIndex: number): string {
@@ -63,7 +66,10 @@ export interface StateFileChunks {
  * {@link SLICE_BYTES} so that the task's thread goes on processing in between. The keyed state
  * cannot change meanwhile: the backend captures what the task is about to change first.
  */
-export async function encodeStateFileInSlices(state: TaskStateFile, pause: () => Promise<void> = () => new Promise((resolve) => setImmediate(resolve))): Promise<StateFileChunks> {
+export async function encodeStateFileInSlices(
+  state: TaskStateFile<OperatorSnapshot>,
+  pause: () => Promise<void> = () => new Promise((resolve) => setImmediate(resolve)),
+): Promise<StateFileChunks> {
   let sinceLastPause = 0;
   const operators: Record<string, unknown> = {};
   for (const [id, op] of Object.entries(state.operators)) {
@@ -71,8 +77,9 @@ export async function encodeStateFileInSlices(state: TaskStateFile, pause: () =>
       operators[id] = op;
       continue;
     }
+    const keyed = op.keyed instanceof DeferredKeyedSnapshot ? await op.keyed.materialize() : op.keyed;
     const states = [];
-    for (const s of op.keyed.states) {
+    for (const s of keyed.states) {
       const keyGroups = [];
       for (const group of s.keyGroups) {
         const bytes = encodedEntries(group);
@@ -85,7 +92,7 @@ export async function encodeStateFileInSlices(state: TaskStateFile, pause: () =>
       }
       states.push(new Container({ ...s, keyGroups: new Container(keyGroups) }));
     }
-    operators[id] = new Container({ ...op, keyed: new Container({ ...op.keyed, states: new Container(states) }) });
+    operators[id] = new Container({ ...op, keyed: new Container({ ...keyed, states: new Container(states) }) });
   }
   const chunks: Uint8Array[] = [];
   pushChunks(new Container({ ...state, operators: new Container(operators) }), chunks);

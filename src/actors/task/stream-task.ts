@@ -7,6 +7,9 @@
  */
 import type { JobGraph } from '../../api/job-graph.js';
 import type { StreamGraph } from '../../api/stream-graph.js';
+import { randomUUID } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { SourceSplit } from '../../connectors/index.js';
 import { InputGate, RecordWriter, type BarrierInfo, type InputChannel, type OutputChannel } from '../../net/channels/index.js';
 import type { OperatorSetup, ProcessingTimeService } from '../../operators/operator.js';
@@ -17,6 +20,7 @@ import { toWireError, type WireError } from '../system/errors.js';
 import { buildChain, type ChainedOperator } from './chain.js';
 import type { ExecutionState, FromWorker, SlotLocation, TaskDeployment, TaskMetrics } from './deployment.js';
 import { readRestoredState } from './state-files.js';
+import { HeapKeyedStateBackend, RocksDBKeyedStateBackend, type KeyedStateBackend, type KeyGroupRange } from '../../state/index.js';
 import { TaskCheckpoints } from './task-checkpoints.js';
 import { TaskTimer } from './task-timer.js';
 
@@ -57,6 +61,11 @@ export class StreamTask {
   private awaitingFinal: { checkpointId: number | undefined; completed: boolean; finishing: boolean; readonly finish: () => Promise<void> } | undefined;
   private readonly deferred: Array<() => void> = [];
   private readonly checkpoints: TaskCheckpoints;
+  /**
+   * The head operator's RocksDB backend with its inputs' key selectors: each input batch's keys
+   * are read from RocksDB in one go before the batch runs.
+   */
+  private prefetcher: { backend: RocksDBKeyedStateBackend; keySelectors: readonly (((value: unknown) => unknown) | undefined)[] } | undefined;
 
   /**
    * The worker's clock, with every callback (a timer firing) run as part of this task: not
@@ -174,7 +183,44 @@ export class StreamTask {
       runtimeMode: this.job.settings.runtimeMode,
       checkpointing: this.job.settings.checkpointing.intervalMs > 0 && this.job.settings.runtimeMode === 'STREAMING',
       autoWatermarkIntervalMs: this.job.settings.autoWatermarkIntervalMs,
+      createKeyedStateBackend: (range, maxParallelism) => this.createKeyedStateBackend(c, range, maxParallelism),
     };
+  }
+
+  /** The backend `state.backend.type` names; over RocksDB, in a folder of its own under the local directory. */
+  private createKeyedStateBackend(c: ChainedOperator, range: KeyGroupRange, maxParallelism: number): KeyedStateBackend {
+    const settings = this.job.settings.stateBackend;
+    // BATCH jobs keep keyed state on the heap, as Flink's batch execution ignores the backend.
+    if (settings?.type !== 'rocksdb' || this.job.settings.runtimeMode === 'BATCH') return new HeapKeyedStateBackend(range, maxParallelism);
+    const d = this.deployment;
+    const localDir = settings.localDir ?? join(tmpdir(), 'runnel-rocksdb');
+    const backend = new RocksDBKeyedStateBackend({
+      keyGroupRange: range,
+      maxParallelism,
+      directory: join(localDir, `job_${d.jobId}_op_${c.node.operatorId}_${d.subtaskIndex}_${d.attemptNumber}_${randomUUID()}`),
+      residentKeys: settings.residentKeys,
+    });
+    if (c === this.chain[0]) {
+      const t = c.node.transformation;
+      this.prefetcher = { backend, keySelectors: t.kind === 'one-input' ? [t.keySelector] : t.kind === 'two-input' ? [t.keySelector1, t.keySelector2] : [] };
+    }
+    return backend;
+  }
+
+  /** Reads the keys of a batch from RocksDB before it runs; a record whose key cannot be computed fails later, in its turn. */
+  private prefetch(input: number, values: readonly unknown[]): void {
+    const p = this.prefetcher!;
+    const selector = p.keySelectors[input];
+    if (selector === undefined) return;
+    const keys: unknown[] = [];
+    for (let i = 0; i < values.length; i++) {
+      try {
+        keys.push(selector(values[i]));
+      } catch {
+        // processElement reports it.
+      }
+    }
+    p.backend.prefetch(keys);
   }
 
   /** One step of work; the worker calls it when the task was scheduled. */
@@ -270,6 +316,7 @@ export class StreamTask {
         case 'records': {
           const input = head.inputs[event.input]!;
           const { values, timestamps } = event.message;
+          if (this.prefetcher !== undefined) this.prefetch(event.input, values);
           if (timestamps === null) {
             for (let i = 0; i < values.length; i++) input.processElement(values[i], undefined);
           } else {

@@ -8,6 +8,7 @@
  */
 import type { BarrierInfo, RecordWriter } from '../../net/channels/index.js';
 import type { OperatorSnapshot } from '../../operators/operator.js';
+import { DeferredKeyedSnapshot } from '../../state/index.js';
 import type { ChainedOperator } from './chain.js';
 import type { FromWorker, TaskDeployment } from './deployment.js';
 import { encodeStateFileInSlices, STATE_FILE_FORMAT, STATE_FILE_VERSION, stateFileName, writeStateFile } from './state-files.js';
@@ -30,6 +31,11 @@ export interface CheckpointingTask {
 
 type Snapshots = Array<readonly [operatorId: string, snapshot: OperatorSnapshot | undefined]>;
 
+/** Gives up snapshots still to be read (a RocksDB iterator each) of a checkpoint that will not be written. */
+function discardDeferred(snapshots: Snapshots): void {
+  for (const [, s] of snapshots) if (s?.keyed instanceof DeferredKeyedSnapshot) s.keyed.discard();
+}
+
 export class TaskCheckpoints {
   /** Commits under way (sinks committing on notifyCheckpointComplete). */
   private readonly commits = new Set<Promise<unknown>>();
@@ -44,8 +50,10 @@ export class TaskCheckpoints {
     const id = barrier.checkpointId;
     let results: Array<readonly [string, OperatorSnapshot | undefined | Promise<OperatorSnapshot | undefined>]>;
     try {
-      results = this.task.chain().map((c) => [c.node.operatorId, c.operator.snapshotState?.(id)] as const);
+      results = [];
+      for (const c of this.task.chain()) results.push([c.node.operatorId, c.operator.snapshotState?.(id)] as const);
     } catch (err) {
+      discardDeferred(results!.filter((r): r is readonly [string, OperatorSnapshot | undefined] => !(r[1] instanceof Promise)));
       this.forward(barrier);
       this.decline(id, err);
       return false;
@@ -58,7 +66,10 @@ export class TaskCheckpoints {
     this.task.pause();
     Promise.all(results.map(async ([opId, r]) => [opId, await r] as const)).then(
       (snapshots) => {
-        if (!this.task.running()) return;
+        if (!this.task.running()) {
+          discardDeferred(snapshots);
+          return;
+        }
         this.forward(barrier);
         this.task.resume();
         this.persist(barrier, snapshots, alignmentMs, this.task.now() - started);

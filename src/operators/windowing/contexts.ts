@@ -8,7 +8,7 @@ import { WindowStateError } from '../../api/windowing/errors.js';
 import type { ProcessWindowContext } from '../../api/windowing/functions.js';
 import { isMergingState, type OnMergeContext, type Trigger, type TriggerResult } from '../../api/windowing/triggers.js';
 import type { Window, WindowSerializer } from '../../api/windowing/windows.js';
-import { VOID_NAMESPACE, type HeapKeyedStateBackend, type InternalTimerService, type KeyedStateStore, type State, type StateDescriptor } from '../../state/index.js';
+import { VOID_NAMESPACE, type KeyedStateBackend, type InternalTimerService, type KeyedStateStore, type State, type StateDescriptor } from '../../state/index.js';
 import type { Output, ProcessingTimeService } from '../operator.js';
 import { WindowScopedStateStore } from './scoped-state.js';
 
@@ -21,7 +21,7 @@ export class WindowTriggerContext implements OnMergeContext {
   constructor(
     private readonly trigger: Trigger<unknown, Window>,
     private readonly serializer: WindowSerializer<Window>,
-    private readonly backend: HeapKeyedStateBackend,
+    private readonly backend: KeyedStateBackend,
     private readonly timers: InternalTimerService<unknown, unknown>,
     private readonly timerService: TimerService,
     private readonly processingTime: ProcessingTimeService,
@@ -117,7 +117,7 @@ export class WindowProcessContext implements ProcessWindowContext<Window> {
 
   constructor(
     private readonly serializer: WindowSerializer<Window>,
-    private readonly backend: HeapKeyedStateBackend,
+    private readonly backend: KeyedStateBackend,
     private readonly timers: InternalTimerService<unknown, unknown>,
     private readonly processingTime: ProcessingTimeService,
     private readonly out: Output,

@@ -14,7 +14,7 @@
 import type { MergingWindowAssigner } from '../../api/windowing/assigners.js';
 import { WindowStateError } from '../../api/windowing/errors.js';
 import type { MergeCallback, Window, WindowSerializer } from '../../api/windowing/windows.js';
-import { keyIdentity, ListStateDescriptor, VOID_NAMESPACE, type HeapKeyedStateBackend, type KeyId, type ListState } from '../../state/index.js';
+import { keyIdentity, ListStateDescriptor, VOID_NAMESPACE, type KeyedStateBackend, type KeyId, type ListState } from '../../state/index.js';
 
 /** What happens to state when windows merge; called once per merge group. */
 export interface MergeFunction<W extends Window> {
@@ -51,7 +51,7 @@ export class MergingWindowSet<W extends Window> implements MergeCallback<W> {
   constructor(
     private readonly assigner: MergingWindowAssigner<unknown, W>,
     private readonly serializer: WindowSerializer<W>,
-    private readonly backend: HeapKeyedStateBackend,
+    private readonly backend: KeyedStateBackend,
   ) {
     this.state = backend.getListState(new ListStateDescriptor<[unknown, unknown]>(MERGING_WINDOW_SET_STATE));
   }

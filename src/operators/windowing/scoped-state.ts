@@ -7,7 +7,7 @@
 import type {
   AggregatingState,
   AggregatingStateDescriptor,
-  HeapKeyedStateBackend,
+  KeyedStateBackend,
   KeyedStateStore,
   ListState,
   ListStateDescriptor,
@@ -28,7 +28,7 @@ export class WindowScopedStateStore implements KeyedStateStore {
   namespace: unknown = VOID_NAMESPACE;
   private readonly wrappers = new Map<string, State>();
 
-  constructor(private readonly backend: HeapKeyedStateBackend) {}
+  constructor(private readonly backend: KeyedStateBackend) {}
 
   getState<T>(descriptor: ValueStateDescriptor<T>): ValueState<T> {
     return this.wrap(descriptor, (s) => {

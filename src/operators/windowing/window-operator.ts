@@ -25,7 +25,7 @@ import { MergingWindowAssigner } from '../../api/windowing/assigners.js';
 import { WindowStateError } from '../../api/windowing/errors.js';
 import { EventTimeTrigger, type Trigger } from '../../api/windowing/triggers.js';
 import { MAX_WINDOW_TIMESTAMP, type Window, type WindowSerializer } from '../../api/windowing/windows.js';
-import type { HeapKeyedStateBackend, InternalTimerService, MergingState, State, StateDescriptor, TimeDomain } from '../../state/index.js';
+import type { KeyedStateBackend, InternalTimerService, MergingState, State, StateDescriptor, TimeDomain } from '../../state/index.js';
 import { closeFunctions, OneInputOperator, openFunctions, runtimeContextOf, TimestampedCollector } from '../base.js';
 import { KeyedSupport } from '../keyed-support.js';
 import type { OperatorSetup, OperatorSnapshot, RestoredOperatorState } from '../operator.js';
@@ -50,7 +50,7 @@ export type ContentsState = State & MergingState & { add(value: unknown): void; 
 
 export class WindowOperator extends OneInputOperator implements MergeFunction<Window> {
   protected keyed!: KeyedSupport;
-  protected backend!: HeapKeyedStateBackend;
+  protected backend!: KeyedStateBackend;
   protected timers!: InternalTimerService<unknown, unknown>;
   protected setup!: OperatorSetup;
   protected collector!: TimestampedCollector;
@@ -103,7 +103,7 @@ export class WindowOperator extends OneInputOperator implements MergeFunction<Wi
   }
 
   /** The keyed state backend holding the windows (for tests and tools, as Flink's operators expose it). */
-  getKeyedStateBackend(): HeapKeyedStateBackend {
+  getKeyedStateBackend(): KeyedStateBackend {
     return this.backend;
   }
 

@@ -3,19 +3,20 @@
  * and the tasks (they acknowledge or decline), and checks what lands on disk.
  */
 import t, { type Test } from 'tap';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Actor, ActorSystem, type Handlers } from '../../../src/actors/system/index.js';
 import { CheckpointCoordinator } from '../../../src/actors/checkpoint/coordinator.js';
-import type { CheckpointCoordinatorSpec, TaskInfo } from '../../../src/actors/checkpoint/protocol.js';
-import { METADATA_FILE, readMetadata, removeUnfinished } from '../../../src/actors/checkpoint/storage.js';
+import { CheckpointCoordinatorProtocol, type CheckpointCoordinatorSpec, type TaskInfo } from '../../../src/actors/checkpoint/protocol.js';
+import { METADATA_FILE, METADATA_VERSION, readMetadata, removeUnfinished, writeMetadata, type CheckpointMetadata } from '../../../src/actors/checkpoint/storage.js';
 import { TaskProtocol, type TaskSpec } from '../../../src/actors/taskexecutor/protocol.js';
 import type { CheckpointBarrierInfo } from '../../../src/actors/task/deployment.js';
 import type { CheckpointingSettings } from '../../../src/api/job-graph.js';
 import { StandaloneHaServices } from '../../../src/ha/index.js';
 import type { ActorRef } from '../../../src/actors/system/ref.js';
 import { MemoryNetwork } from '../../../src/net/index.js';
+import { decode, encode } from '../../../src/net/codec.js';
 import { eventually } from '../../helpers/process.js';
 
 const JOB = 'a'.repeat(32);
@@ -38,7 +39,18 @@ class FakeTask extends Actor<TaskSpec> {
   };
 }
 
-async function setUp(t: Test, checkpointing: Partial<CheckpointingSettings>, respond: 'ack' | 'decline' | 'silent' = 'ack') {
+/**
+ * How the fake tasks respond to a checkpoint: all acknowledge; the sinks decline; nobody
+ * answers; or the sources acknowledge and the sinks do not answer (yet).
+ */
+type Respond = 'ack' | 'decline' | 'silent' | 'sourcesOnly';
+
+/**
+ * `sharedFiles`: the shared state files (names under `<job's folder>/shared/`) a task's state
+ * references at a checkpoint, as an incremental snapshot would name them; the task uploads
+ * (writes) those not there yet before it acknowledges.
+ */
+async function setUp(t: Test, checkpointing: Partial<CheckpointingSettings>, respond: Respond = 'ack', sharedFiles?: (checkpointId: number, task: TaskInfo) => string[]) {
   // A folder of the test's own, removed only after the coordinator stopped writing into it.
   const dir = mkdtempSync(join(tmpdir(), 'runnel-coordinator-test-'));
   const system = await ActorSystem.start({ transport: new MemoryNetwork().transport('jm') });
@@ -69,7 +81,7 @@ async function setUp(t: Test, checkpointing: Partial<CheckpointingSettings>, res
         triggered.push(barrier);
         system.tell(coordinator, { type: 'checkpointTriggered', checkpointId, enumerators: { source: { pending: [checkpointId] } }, final: false });
         for (const task of tasks) {
-          if (mode === 'silent') continue;
+          if (mode === 'silent' || (mode === 'sourcesOnly' && !task.isSource)) continue;
           if (mode === 'decline' && task.vertexId === 'sink') {
             system.tell(coordinator, { type: 'decline', executionId: task.executionId, checkpointId, reason: 'no space left' });
             continue;
@@ -77,13 +89,21 @@ async function setUp(t: Test, checkpointing: Partial<CheckpointingSettings>, res
           // Each task writes its state file into the barrier's folder, as the task runtime does.
           const file = join(barrier.targetDir, `${task.vertexId}-${task.subtask}`);
           writeFileSync(file, `state of ${task.executionId} at ${checkpointId}`);
-          system.tell(coordinator, { type: 'acknowledge', executionId: task.executionId, checkpointId, file, bytes: 20, alignmentMs: 1, syncMs: 1, asyncMs: 1 });
+          const shared = sharedFiles?.(checkpointId, task).map((name) => join(dir, JOB, 'shared', name));
+          for (const path of shared ?? []) if (!existsSync(path)) writeFileSync(path, `uploaded by ${task.executionId} at ${checkpointId}`);
+          system.tell(coordinator, { type: 'acknowledge', executionId: task.executionId, checkpointId, file, bytes: 20, alignmentMs: 1, syncMs: 1, asyncMs: 1, ...(shared === undefined ? {} : { sharedFiles: shared }) });
         }
       },
     }),
   );
+  if (sharedFiles !== undefined) mkdirSync(join(dir, JOB, 'shared'), { recursive: true });
   system.tell(coordinator, { type: 'attemptRunning', attempt: 0, tasks });
-  return { system, coordinator, dir, triggered, seen, failures, setMode: (m: typeof respond) => (mode = m) };
+  /** Takes one checkpoint now (no periodic ones run with interval 0) and waits until `n` completed. */
+  const checkpoint = async (n: number): Promise<void> => {
+    system.tell(coordinator, { type: 'triggerNow', attempt: 0 });
+    await eventually(async () => ((await system.ask(coordinator, { type: 'requestStats' }, 1000)).counts.completed === n ? true : undefined), 5_000, `checkpoint ${n} completed`);
+  };
+  return { system, coordinator, dir, tasks, triggered, seen, failures, checkpoint, setMode: (m: Respond) => (mode = m) };
 }
 
 t.test('periodic checkpoints complete with _metadata written last, tasks are notified, and only num-retained stay', async (t) => {
@@ -188,4 +208,122 @@ t.test('unfinished checkpoint folders (no _metadata) are removed; metadata error
   await t.rejects(readMetadata(join(dir, 'nope')), /No checkpoint or savepoint at .*nope/);
   const halfWritten = t.testdir({ 'chk-7': { 'v-0': 'state written, metadata never' } });
   await t.rejects(readMetadata(join(halfWritten, 'chk-7')), /No checkpoint or savepoint at .*chk-7/, 'a checkpoint without _metadata is never restored from');
+});
+
+/** The shared files of an incremental checkpoint: each task uploads one and reuses its previous one; source-0 also reuses one from the start. */
+const incremental = (checkpointId: number, task: TaskInfo): string[] => {
+  const name = `${task.vertexId}-${task.subtask}`;
+  return [...(task.executionId === 'source-0' ? ['base.sst'] : []), `${name}-${checkpointId}.sst`, ...(checkpointId > 1 ? [`${name}-${checkpointId - 1}.sst`] : [])];
+};
+
+t.test('incremental checkpoints: a shared file goes once no retained checkpoint references it, and _metadata lists them', async (t) => {
+  const { dir, tasks, checkpoint } = await setUp(t, { intervalMs: 0, numRetained: 2 }, 'ack', incremental);
+  const shared = (name: string): string => join(dir, JOB, 'shared', name);
+  for (const n of [1, 2, 3, 4]) await checkpoint(n);
+  // Checkpoints 1 and 2 are subsumed by 3 and 4. <task>-1 was referenced by 1 and 2 only.
+  await eventually(() => (tasks.every((task) => !existsSync(shared(`${task.executionId}-1.sst`))) ? true : undefined), 5_000, 'the files of checkpoints 1 and 2 alone removed');
+  await eventually(() => (!existsSync(join(dir, JOB, 'chk-1')) && !existsSync(join(dir, JOB, 'chk-2')) ? true : undefined), 5_000, 'subsumed folders removed');
+  for (const task of tasks) {
+    for (const c of [2, 3, 4]) t.ok(existsSync(shared(`${task.executionId}-${c}.sst`)), `${task.executionId}-${c}.sst is referenced by a retained checkpoint`);
+  }
+  t.ok(existsSync(shared('base.sst')), 'a file every checkpoint reused stays');
+
+  const chk4 = join(dir, JOB, 'chk-4');
+  const expected = [shared('base.sst'), ...tasks.flatMap((task) => [shared(`${task.executionId}-3.sst`), shared(`${task.executionId}-4.sst`)])].sort();
+  t.same((await readMetadata(chk4)).metadata.sharedFiles, expected, '_metadata lists every shared file the acks named, read back absolute');
+  const raw = decode(readFileSync(join(chk4, METADATA_FILE))) as CheckpointMetadata;
+  t.same(raw.sharedFiles, expected.map((path) => path.slice(join(dir, JOB).length + 1)), 'written relative to the job folder');
+  t.match(raw.sharedFiles![0], /^shared\//);
+});
+
+t.test('an aborted checkpoint takes the shared files uploaded for it alone, and so does an ack that comes late', async (t) => {
+  const { system, coordinator, dir, checkpoint, setMode } = await setUp(t, { intervalMs: 0, numRetained: 1 }, 'ack', incremental);
+  const shared = (name: string): string => join(dir, JOB, 'shared', name);
+  await checkpoint(1);
+  // Checkpoint 2: the sources upload <source>-2 and reuse base and <source>-1; the sinks decline.
+  setMode('decline');
+  system.tell(coordinator, { type: 'triggerNow', attempt: 0 });
+  const stats = await eventually(async () => {
+    const s = await system.ask(coordinator, { type: 'requestStats' }, 1000);
+    return s.counts.failed === 1 ? s : undefined;
+  }, 5_000, 'checkpoint 2 aborted');
+  t.match(stats.history[0], { id: 2, status: 'FAILED', failureMessage: /declined it/ });
+  await eventually(() => (!existsSync(shared('source-0-2.sst')) && !existsSync(shared('source-1-2.sst')) ? true : undefined), 5_000, 'the aborted checkpoint’s uploads removed');
+  for (const name of ['base.sst', 'source-0-1.sst', 'source-1-1.sst', 'sink-0-1.sst', 'sink-1-1.sst']) t.ok(existsSync(shared(name)), `${name} (checkpoint 1's) stays`);
+
+  // A task that acknowledges checkpoint 2 after it was aborted.
+  writeFileSync(shared('sink-0-2.sst'), 'uploaded late');
+  system.tell(coordinator, { type: 'acknowledge', executionId: 'sink-0', checkpointId: 2, file: null, bytes: 0, alignmentMs: 0, syncMs: 0, asyncMs: 0, sharedFiles: [shared('sink-0-2.sst'), shared('sink-0-1.sst')] });
+  await eventually(() => (!existsSync(shared('sink-0-2.sst')) ? true : undefined), 5_000, 'the late upload removed');
+  t.ok(existsSync(shared('sink-0-1.sst')), 'what the late ack reused from checkpoint 1 stays');
+
+  // The next checkpoint completes and subsumes 1: what only 1 referenced goes now.
+  setMode('ack');
+  await checkpoint(2);
+  await eventually(() => (!existsSync(shared('source-0-1.sst')) ? true : undefined), 5_000, 'checkpoint 1’s files removed once subsumed');
+  t.ok(existsSync(shared('base.sst')) && existsSync(shared('source-0-3.sst')), 'the retained checkpoint’s files stay');
+});
+
+t.test('at the job’s end the retained checkpoints keep their shared files; the pending one’s uploads go', async (t) => {
+  const { system, coordinator, dir, tasks, checkpoint, setMode } = await setUp(t, { intervalMs: 0, numRetained: 2 }, 'ack', incremental);
+  const shared = (name: string): string => join(dir, JOB, 'shared', name);
+  const sourcesAcknowledged = () =>
+    eventually(async () => {
+      const latest = (await system.ask(coordinator, { type: 'requestStats' }, 1000)).history[0];
+      return latest?.status === 'IN_PROGRESS' && latest.numAcknowledgedSubtasks === 2 ? true : undefined;
+    }, 5_000, 'the sources acknowledged');
+  await checkpoint(1);
+  // Checkpoint 2 is pending (the sources acknowledged) when the attempt ends: cancel, finish, fail or fail over.
+  setMode('sourcesOnly');
+  system.tell(coordinator, { type: 'triggerNow', attempt: 0 });
+  await sourcesAcknowledged();
+  t.ok(existsSync(shared('source-0-2.sst')));
+  system.tell(coordinator, { type: 'attemptEnded', attempt: 0 });
+  await eventually(() => (!existsSync(shared('source-0-2.sst')) && !existsSync(shared('source-1-2.sst')) ? true : undefined), 5_000, 'the pending checkpoint’s uploads removed');
+  t.ok(existsSync(join(dir, JOB, 'chk-1', METADATA_FILE)), 'the retained checkpoint stays');
+  t.same((await readMetadata(join(dir, JOB, 'chk-1'))).metadata.sharedFiles!.filter((path) => !existsSync(path)), [], 'with every file it references');
+
+  // The next attempt runs; the coordinator stops while its checkpoint is pending.
+  system.tell(coordinator, { type: 'attemptRunning', attempt: 1, tasks });
+  system.tell(coordinator, { type: 'triggerNow', attempt: 1 });
+  await eventually(() => (existsSync(shared('source-0-3.sst')) ? true : undefined), 5_000, 'checkpoint 3 triggered');
+  await sourcesAcknowledged();
+  await system.stop(coordinator);
+  t.notOk(existsSync(shared('source-0-3.sst')) || existsSync(shared('source-1-3.sst')), 'stopping the coordinator aborted the pending checkpoint and removed its uploads');
+  t.notOk(existsSync(join(dir, JOB, 'chk-3')));
+  t.same((await readMetadata(join(dir, JOB, 'chk-1'))).metadata.sharedFiles!.filter((path) => !existsSync(path)), [], 'the retained checkpoint keeps its files');
+});
+
+t.test('a savepoint’s acks naming shared files do not make them part of it, nor remove them', async (t) => {
+  const { system, coordinator, dir } = await setUp(t, { intervalMs: 0 }, 'ack', incremental);
+  const target = join(t.testdir(), 'savepoints');
+  mkdirSync(target);
+  const { path } = await system.ask(coordinator, { type: 'triggerSavepoint', targetDir: target, stop: false }, 10_000);
+  t.equal((await readMetadata(path)).metadata.sharedFiles, undefined);
+  t.ok(existsSync(join(dir, JOB, 'shared', 'source-0-1.sst')));
+});
+
+t.test('_metadata names shared files under the job folder relative to it, others absolute; metadata without them still reads', async (t) => {
+  const jobDir = t.testdir({ 'chk-9': {}, 'chk-10': {}, 'chk-11': {} });
+  const base: CheckpointMetadata = { version: METADATA_VERSION, jobId: JOB, checkpointId: 9, kind: 'CHECKPOINT', timestamp: 1, vertices: { v: { parallelism: 1, maxParallelism: 128, files: [null] } }, enumerators: {} };
+  const sharedFiles = [join(jobDir, 'shared', 'a.sst'), '/elsewhere/shared/b.sst'];
+  await writeMetadata(join(jobDir, 'chk-9'), { ...base, sharedFiles });
+  t.same((decode(readFileSync(join(jobDir, 'chk-9', METADATA_FILE))) as CheckpointMetadata).sharedFiles, ['shared/a.sst', '/elsewhere/shared/b.sst']);
+  t.same((await readMetadata(join(jobDir, 'chk-9'))).metadata.sharedFiles, sharedFiles, 'read back absolute');
+
+  await writeMetadata(join(jobDir, 'chk-10'), base);
+  t.equal((await readMetadata(join(jobDir, 'chk-10'))).metadata.sharedFiles, undefined, 'a full checkpoint, or metadata from before, has none');
+  t.notOk('sharedFiles' in (await readMetadata(join(jobDir, 'chk-10'))).metadata);
+
+  writeFileSync(join(jobDir, 'chk-11', METADATA_FILE), encode({ ...base, sharedFiles: ['shared/a.sst', 7] }));
+  await t.rejects(readMetadata(join(jobDir, 'chk-11')), /metadata of .*chk-11' is corrupt: sharedFiles is not a list of paths/);
+});
+
+t.test('an acknowledgement with shared files that are not a list of paths is refused before dispatch', async (t) => {
+  const ack = { executionId: 'e', checkpointId: 1, file: null, bytes: 0, alignmentMs: 0, syncMs: 0, asyncMs: 0 };
+  t.equal(CheckpointCoordinatorProtocol.checkRequest('acknowledge', ack), undefined, 'absent: a full checkpoint');
+  t.equal(CheckpointCoordinatorProtocol.checkRequest('acknowledge', { ...ack, sharedFiles: ['/c/job/shared/a.sst'] }), undefined);
+  t.match(CheckpointCoordinatorProtocol.checkRequest('acknowledge', { ...ack, sharedFiles: '/c/job/shared/a.sst' }), /^\/sharedFiles: Expected array/);
+  t.match(CheckpointCoordinatorProtocol.checkRequest('acknowledge', { ...ack, sharedFiles: ['/a', 3] }), /^\/sharedFiles\/1: Expected string/);
+  t.match(CheckpointCoordinatorProtocol.checkRequest('acknowledge', { ...ack, sharedFiles: [''] }), /^\/sharedFiles\/0: .*length/);
 });

@@ -1,0 +1,730 @@
+/**
+ * The `rocksdb` keyed state backend: keyed state in a RocksDB instance per task (rows.ts), with
+ * the keys in use resident on the heap.
+ *
+ * A key is resident once read: its row decoded into a ResidentKey holding all its states'
+ * values, which the state objects (heap-states.ts) then read and change synchronously. Before
+ * an input batch the task calls `prefetch` with the batch's records, which reads every missing
+ * key with one multi-get; before timers fire, the backend does the same for their keys. A key
+ * still missing when touched (another key's state read through `getAt`) is read on its own.
+ * Changed keys are written back in one batch write when the backend flushes: at a checkpoint,
+ * and before it evicts keys to stay within `residentKeys` (a CLOCK sweep: a key used since the
+ * last sweep is kept). So memory is bounded by the resident keys, not by the state.
+ *
+ * A read counts as a change (state objects change values in place: a list's add reads the list
+ * and pushes), so a key is written back once it was touched, read or written.
+ *
+ * Snapshots: the full snapshot is the canonical form of snapshot.ts, read through a RocksDB
+ * iterator over the range after a flush, while the task goes on; timers are on the heap and
+ * copied, as the heap backend does (Flink's `state.backend.rocksdb.timer-service.factory:
+ * HEAP`).
+ */
+import { rm } from 'node:fs/promises';
+import type { AggregatingStateDescriptor, AnyStateDescriptor, ListStateDescriptor, MapStateDescriptor, ReducingStateDescriptor, StateDescriptor, ValueStateDescriptor } from '../descriptors.js';
+import { NoCurrentKeyError, StateKindMismatchError, StateRestoreError, UnknownStateError } from '../errors.js';
+import { createKeyedState } from '../heap-states.js';
+import { KeyContext, VOID_NAMESPACE, type VoidNamespace } from '../key-context.js';
+import { assignToKeyGroup, checkKeyGroupRange, computeKeyGroupForKeyHash, hashKey, KeyGroupRange, type KeyGroupRangeData } from '../key-groups.js';
+import { decodeKeyId, keyIdentity, type KeyId } from '../key-identity.js';
+import type { KeyedStateBackend } from '../keyed-backend.js';
+import {
+  copyValue,
+  DeferredKeyedSnapshot,
+  expectArray,
+  expectKeyGroup,
+  expectRecord,
+  KEYED_STATE_SNAPSHOT_VERSION,
+  type KeyedStateEntry,
+  type KeyedStateSnapshot,
+  type KeyedStateSnapshotState,
+  type KeyGroupEntries,
+  type TimerServiceSnapshot,
+} from '../snapshot.js';
+import type { AggregatingState, KeyedStateFunction, ListState, MapState, ReducingState, State, StateKind, ValueState } from '../state.js';
+import type { CurrentKeySlot, StateStorage } from '../state-storage.js';
+import { InternalTimerService, type TimeDomain } from '../timers.js';
+import { RocksDBHandle } from './db-client.js';
+import { pack, WriteBatchBuilder, type RocksDBTuning } from './protocol.js';
+import { decodeRow, decodeRowKey, encodeId, decodeId, encodeRow, keyGroupBounds, liveValue, META_ROW_KEY, rowKey, storedValue, type MetaRow } from './rows.js';
+
+const STATE_KINDS: readonly StateKind[] = ['VALUE', 'LIST', 'MAP', 'REDUCING', 'AGGREGATING'];
+export const DEFAULT_RESIDENT_KEYS = 100_000;
+/** Rows per write batch when a restore or a flush writes many. */
+const ROWS_PER_WRITE = 4096;
+
+export interface RocksDBBackendOptions {
+  readonly keyGroupRange: KeyGroupRangeData;
+  readonly maxParallelism: number;
+  /** This backend's own folder (created; removed by dispose). */
+  readonly directory: string;
+  /** Keys kept decoded on the heap at most (more while one batch needs them). */
+  readonly residentKeys?: number;
+  readonly tuning?: RocksDBTuning;
+}
+
+/** One key's state, decoded: per state id, the value in the void namespace and the others. */
+class ResidentKey {
+  /** Touched since it was last written back. */
+  dirty = false;
+  /** Used since the last eviction sweep passed it. */
+  used = true;
+  /** Its place in the backend's sweep order. */
+  slot = -1;
+  readonly values: unknown[] = [];
+  readonly namespaced: (Map<KeyId, unknown> | undefined)[] = [];
+
+  constructor(
+    readonly keyId: KeyId,
+    readonly index: number,
+  ) {}
+
+  isEmpty(): boolean {
+    for (const v of this.values) if (v !== undefined) return false;
+    for (const m of this.namespaced) if (m !== undefined && m.size > 0) return false;
+    return true;
+  }
+}
+
+/** The key context, plus the current key's resident state (resolved on the first access). */
+class ResidentKeyContext extends KeyContext {
+  resident: ResidentKey | undefined = undefined;
+
+  override setKey(key: unknown): void {
+    super.setKey(key);
+    this.resident = undefined;
+  }
+
+  override setResolvedKey(key: unknown, keyId: KeyId, keyGroupIndex: number): void {
+    super.setResolvedKey(key, keyId, keyGroupIndex);
+    this.resident = undefined;
+  }
+}
+
+class RocksDBStateTable<V> implements StateStorage<V> {
+  private readonly slot: CurrentKeySlot<V> = { get: () => this.get(), set: (_keyId, value) => this.put(value) };
+
+  constructor(
+    readonly name: string,
+    readonly kind: StateKind,
+    readonly id: number,
+    private readonly ctx: ResidentKeyContext,
+    private readonly backend: RocksDBKeyedStateBackend,
+  ) {}
+
+  private current(): ResidentKey {
+    const ctx = this.ctx;
+    if (ctx.keyGroupIndex < 0) throw new NoCurrentKeyError(`State '${this.name}'`);
+    const r = ctx.resident ?? (ctx.resident = this.backend.resident(ctx.keyGroupIndex, ctx.keyId));
+    r.dirty = true;
+    return r;
+  }
+
+  get(): V | undefined {
+    return read<V>(this.current(), this.id, this.ctx.namespaceId);
+  }
+
+  put(value: V): void {
+    write(this.current(), this.id, this.ctx.namespaceId, value);
+  }
+
+  remove(): void {
+    write(this.current(), this.id, this.ctx.namespaceId, undefined);
+  }
+
+  keyMapForWrite(): CurrentKeySlot<V> {
+    return this.slot;
+  }
+
+  getAt(keyGroupIndex: number, namespaceId: KeyId, keyId: KeyId): V | undefined {
+    const r = this.backend.resident(keyGroupIndex, keyId);
+    r.dirty = true;
+    return read<V>(r, this.id, namespaceId);
+  }
+
+  putAt(keyGroupIndex: number, namespaceId: KeyId, keyId: KeyId, value: V): void {
+    const r = this.backend.resident(keyGroupIndex, keyId);
+    r.dirty = true;
+    write(r, this.id, namespaceId, value);
+  }
+
+  removeAt(keyGroupIndex: number, namespaceId: KeyId, keyId: KeyId): void {
+    const r = this.backend.resident(keyGroupIndex, keyId);
+    r.dirty = true;
+    write(r, this.id, namespaceId, undefined);
+  }
+}
+
+function read<V>(r: ResidentKey, id: number, namespaceId: KeyId): V | undefined {
+  if (namespaceId === VOID_NAMESPACE) return r.values[id] as V | undefined;
+  return r.namespaced[id]?.get(namespaceId) as V | undefined;
+}
+
+function write(r: ResidentKey, id: number, namespaceId: KeyId, value: unknown): void {
+  if (namespaceId === VOID_NAMESPACE) {
+    r.values[id] = value;
+    return;
+  }
+  let map = r.namespaced[id];
+  if (value === undefined) {
+    map?.delete(namespaceId);
+    return;
+  }
+  if (map === undefined) {
+    map = new Map();
+    r.namespaced[id] = map;
+  }
+  map.set(namespaceId, value);
+}
+
+export class RocksDBKeyedStateBackend<K = unknown> implements KeyedStateBackend<K> {
+  readonly keyGroupRange: KeyGroupRange;
+  private readonly ctx: ResidentKeyContext;
+  private readonly db: RocksDBHandle;
+  private readonly tables = new Map<string, RocksDBStateTable<unknown>>();
+  private readonly tablesById: RocksDBStateTable<unknown>[] = [];
+  private readonly states = new Map<string, State>();
+  private readonly timerServices = new Map<string, InternalTimerService<K, unknown>>();
+  /** Per key group index, its resident keys. */
+  private readonly residents: (Map<KeyId, ResidentKey> | undefined)[];
+  /** Every resident key, in sweep order; `hand` is where the next sweep starts. */
+  private readonly sweep: ResidentKey[] = [];
+  private hand = 0;
+  private readonly residentKeys: number;
+  private metaDirty = false;
+  private disposed = false;
+  /** Keys read from RocksDB one at a time, and with a batch's multi-get: for tests and metrics. */
+  readonly stats = { singleReads: 0, prefetchedKeys: 0, multiGets: 0, evicted: 0, flushes: 0 };
+
+  constructor(private readonly options: RocksDBBackendOptions) {
+    this.keyGroupRange = options.keyGroupRange instanceof KeyGroupRange ? options.keyGroupRange : KeyGroupRange.from(options.keyGroupRange);
+    checkKeyGroupRange(this.keyGroupRange, options.maxParallelism);
+    this.ctx = new ResidentKeyContext(this.keyGroupRange, options.maxParallelism);
+    this.residents = new Array<Map<KeyId, ResidentKey> | undefined>(this.keyGroupRange.size).fill(undefined);
+    this.residentKeys = Math.max(1, options.residentKeys ?? DEFAULT_RESIDENT_KEYS);
+    this.db = RocksDBHandle.openLater(options.directory, options.tuning ?? {});
+  }
+
+  get maxParallelism(): number {
+    return this.options.maxParallelism;
+  }
+
+  /** Resolves once the database is open; a failure to open rejects here (and fails every call). */
+  whenOpen(): Promise<void> {
+    return this.db.opened;
+  }
+
+  setCurrentKey(key: K): void {
+    this.ctx.setKey(key);
+  }
+
+  getCurrentKey(): K {
+    if (this.ctx.keyGroupIndex < 0) throw new NoCurrentKeyError('getCurrentKey');
+    return this.ctx.key as K;
+  }
+
+  getCurrentKeyGroupIndex(): number {
+    return this.ctx.keyGroup;
+  }
+
+  setCurrentNamespace(namespace: unknown): void {
+    this.ctx.setNamespace(namespace);
+  }
+
+  getCurrentNamespace(): unknown {
+    return this.ctx.namespace;
+  }
+
+  getState<T>(descriptor: ValueStateDescriptor<T>): ValueState<T> {
+    return this.getPartitionedState(descriptor);
+  }
+
+  getListState<T>(descriptor: ListStateDescriptor<T>): ListState<T> {
+    return this.getPartitionedState(descriptor);
+  }
+
+  getMapState<UK, UV>(descriptor: MapStateDescriptor<UK, UV>): MapState<UK, UV> {
+    return this.getPartitionedState(descriptor);
+  }
+
+  getReducingState<T>(descriptor: ReducingStateDescriptor<T>): ReducingState<T> {
+    return this.getPartitionedState(descriptor);
+  }
+
+  getAggregatingState<IN, ACC, OUT>(descriptor: AggregatingStateDescriptor<IN, ACC, OUT>): AggregatingState<IN, OUT> {
+    return this.getPartitionedState(descriptor);
+  }
+
+  getPartitionedState<S extends State>(descriptor: StateDescriptor<S>): S {
+    const existing = this.states.get(descriptor.name);
+    if (existing !== undefined) {
+      this.tableFor(descriptor.name, descriptor.kind);
+      return existing as S;
+    }
+    const created = createKeyedState(descriptor as unknown as AnyStateDescriptor, this.ctx, (name, kind) => this.tableFor(name, kind));
+    this.states.set(descriptor.name, created);
+    return created as S;
+  }
+
+  getRegisteredStateNames(): string[] {
+    return [...this.tables.keys()];
+  }
+
+  /** The keys with a value of the state in `namespace`: every row is read (after a flush). */
+  keys(stateName: string, namespace: unknown = VOID_NAMESPACE): IterableIterator<K> {
+    const table = this.tables.get(stateName);
+    if (table === undefined) throw new UnknownStateError(stateName);
+    const namespaceId = keyIdentity(namespace, 'namespace');
+    return this.collect(table.id, namespaceId).map((k) => decodeKeyId(k.keyId) as K)[Symbol.iterator]();
+  }
+
+  applyToAllKeys<S extends State>(descriptor: StateDescriptor<S>, fn: KeyedStateFunction<K, S>, namespace?: unknown): void;
+  applyToAllKeys(stateName: string, fn: KeyedStateFunction<K, State>, namespace?: unknown): void;
+  applyToAllKeys(target: string | StateDescriptor<State>, fn: KeyedStateFunction<K, State>, namespace: unknown = VOID_NAMESPACE): void {
+    const name = typeof target === 'string' ? target : target.name;
+    const state = typeof target === 'string' ? this.states.get(target) : this.getPartitionedState(target);
+    const table = this.tables.get(name);
+    if (state === undefined || table === undefined) throw new UnknownStateError(name);
+    const namespaceId = keyIdentity(namespace, 'namespace');
+    const found = this.collect(table.id, namespaceId);
+    const ctx = this.ctx;
+    const saved = { key: ctx.key, keyId: ctx.keyId, index: ctx.keyGroupIndex, namespace: ctx.namespace, namespaceId: ctx.namespaceId };
+    try {
+      ctx.setResolvedNamespace(decodeKeyId(namespaceId), namespaceId);
+      for (const { index, keyId } of found) {
+        const key = decodeKeyId(keyId) as K;
+        ctx.setResolvedKey(key, keyId, index);
+        if (typeof fn === 'function') fn(key, state);
+        else fn.process(key, state);
+      }
+    } finally {
+      ctx.setResolvedKey(saved.key, saved.keyId, saved.index);
+      ctx.setResolvedNamespace(saved.namespace, saved.namespaceId);
+    }
+  }
+
+  numKeyValueStateEntries(stateName?: string): number {
+    let id: number | undefined;
+    if (stateName !== undefined) {
+      const table = this.tables.get(stateName);
+      if (table === undefined) throw new UnknownStateError(stateName);
+      id = table.id;
+    }
+    let n = 0;
+    this.forEachRow((_kg, _keyId, triples) => {
+      for (let i = 0; i < triples.length; i += 3) if (id === undefined || triples[i] === id) n++;
+    });
+    return n;
+  }
+
+  getInternalTimerService<N = VoidNamespace>(name: string): InternalTimerService<K, N> {
+    let service = this.timerServices.get(name);
+    if (service === undefined) {
+      service = new InternalTimerService<K, unknown>(name, this.ctx);
+      this.timerServices.set(name, service);
+    }
+    return service as InternalTimerService<K, unknown> as InternalTimerService<K, N>;
+  }
+
+  /**
+   * Reads the keys of `keys` that are not resident, with one multi-get: call before a batch of
+   * records whose keys these are. Keys of other subtasks' key groups are left to setCurrentKey
+   * to report.
+   */
+  prefetch(keys: readonly unknown[]): void {
+    const { startKeyGroup } = this.ctx;
+    const size = this.residents.length;
+    const maxParallelism = this.options.maxParallelism;
+    let missing: { index: number; keyId: KeyId }[] | undefined;
+    let seen: Set<KeyId>[] | undefined;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i];
+      let index: number;
+      let keyId: KeyId;
+      try {
+        index = computeKeyGroupForKeyHash(hashKey(key), maxParallelism) - startKeyGroup;
+        keyId = keyIdentity(key, 'key');
+      } catch {
+        continue;
+      }
+      if (index < 0 || index >= size) continue;
+      const r = this.residents[index]?.get(keyId);
+      if (r !== undefined) {
+        r.used = true;
+        continue;
+      }
+      missing ??= [];
+      seen ??= [];
+      const inGroup = (seen[index] ??= new Set());
+      if (inGroup.has(keyId)) continue;
+      inGroup.add(keyId);
+      missing.push({ index, keyId });
+    }
+    if (missing !== undefined) this.load(missing);
+  }
+
+  /** Reads the keys of the timers that `time` would fire in `domain`, as prefetch does for records. */
+  prefetchTimers(domain: TimeDomain, time: number): void {
+    let missing: { index: number; keyId: KeyId }[] | undefined;
+    const seen = new Set<ResidentKey | string>();
+    for (const service of this.timerServices.values()) {
+      service.forEachDue(domain, time, (keyId, index) => {
+        const r = this.residents[index]?.get(keyId);
+        if (r !== undefined) {
+          r.used = true;
+          return;
+        }
+        const tag = `${index}:${typeof keyId}:${String(keyId)}`;
+        if (seen.has(tag)) return;
+        seen.add(tag);
+        (missing ??= []).push({ index, keyId });
+      });
+    }
+    if (missing !== undefined) this.load(missing);
+  }
+
+  /** The resident state of a key, read from RocksDB first if it is not resident. */
+  resident(index: number, keyId: KeyId): ResidentKey {
+    const r = this.residents[index]?.get(keyId);
+    if (r !== undefined) {
+      r.used = true;
+      return r;
+    }
+    this.stats.singleReads++;
+    this.load([{ index, keyId }]);
+    return this.residents[index]!.get(keyId)!;
+  }
+
+  private load(missing: readonly { index: number; keyId: KeyId }[]): void {
+    if (this.sweep.length + missing.length > this.residentKeys) this.evict(missing.length);
+    const start = this.ctx.startKeyGroup;
+    const rows: Uint8Array[] = [];
+    for (const m of missing) rows.push(rowKey(start + m.index, m.keyId));
+    const values = this.db.getMany(pack(rows));
+    this.stats.multiGets++;
+    this.stats.prefetchedKeys += missing.length;
+    for (let i = 0; i < missing.length; i++) {
+      const { index, keyId } = missing[i]!;
+      const r = new ResidentKey(keyId, index);
+      const bytes = values[i];
+      if (bytes !== undefined) this.fill(r, decodeRow(bytes));
+      let group = this.residents[index];
+      if (group === undefined) {
+        group = new Map();
+        this.residents[index] = group;
+      }
+      group.set(keyId, r);
+      r.slot = this.sweep.length;
+      this.sweep.push(r);
+    }
+  }
+
+  private fill(r: ResidentKey, triples: readonly unknown[]): void {
+    for (let i = 0; i < triples.length; i += 3) {
+      const id = triples[i] as number;
+      const table = this.tablesById[id];
+      if (table === undefined) throw new Error(`a RocksDB state row names state id ${id}, which the meta row does not`);
+      write(r, id, decodeId(triples[i + 1]), liveValue(table.kind, triples[i + 2]));
+    }
+  }
+
+  /**
+   * Writes every touched key back (one write batch per few thousand rows, not waited for: a
+   * later read is answered after it).
+   */
+  flush(): void {
+    const batch = new WriteBatchBuilder();
+    if (this.metaDirty) {
+      const meta: MetaRow = { version: 1, states: this.tablesById.map((t) => ({ name: t.name, kind: t.kind })) };
+      batch.put(META_ROW_KEY, encodeRow([meta]));
+      this.metaDirty = false;
+    }
+    const start = this.ctx.startKeyGroup;
+    for (const r of this.sweep) {
+      if (!r.dirty) continue;
+      r.dirty = false;
+      const key = rowKey(start + r.index, r.keyId);
+      const triples = this.triplesOf(r);
+      if (triples.length === 0) batch.del(key);
+      else batch.put(key, encodeRow(triples));
+      if (batch.size >= ROWS_PER_WRITE) this.db.write(batch.take());
+    }
+    if (batch.size > 0) this.db.write(batch.take());
+    this.stats.flushes++;
+  }
+
+  private triplesOf(r: ResidentKey): unknown[] {
+    const triples: unknown[] = [];
+    for (let id = 0; id < r.values.length; id++) {
+      const v = r.values[id];
+      if (v !== undefined) triples.push(id, null, storedValue(this.tablesById[id]!.kind, v));
+    }
+    for (let id = 0; id < r.namespaced.length; id++) {
+      const map = r.namespaced[id];
+      if (map === undefined) continue;
+      const kind = this.tablesById[id]!.kind;
+      for (const [ns, v] of map) triples.push(id, encodeId(ns), storedValue(kind, v));
+    }
+    return triples;
+  }
+
+  /**
+   * Makes room for `needed` keys: writes touched keys back, then sweeps (CLOCK): a key used
+   * since the sweep last passed it gets another round, others leave. The current key stays.
+   */
+  private evict(needed: number): void {
+    this.flush();
+    const target = Math.max(0, Math.floor(this.residentKeys * 0.9) - needed);
+    const sweep = this.sweep;
+    let passes = 0;
+    while (sweep.length > target && passes < 2 * sweep.length + 2) {
+      passes++;
+      if (this.hand >= sweep.length) this.hand = 0;
+      const r = sweep[this.hand]!;
+      if (r.used || r === this.ctx.resident) {
+        r.used = false;
+        this.hand++;
+        continue;
+      }
+      this.residents[r.index]!.delete(r.keyId);
+      const last = sweep.pop()!;
+      if (last !== r) {
+        sweep[this.hand] = last;
+        last.slot = this.hand;
+      }
+      this.stats.evicted++;
+    }
+  }
+
+  /** Every key with a value of state `id` in `namespaceId`, from RocksDB after a flush. */
+  private collect(id: number, namespaceId: KeyId): { index: number; keyId: KeyId }[] {
+    const found: { index: number; keyId: KeyId }[] = [];
+    const wanted = namespaceId === VOID_NAMESPACE ? null : encodeId(namespaceId);
+    const start = this.ctx.startKeyGroup;
+    this.forEachRow((keyGroup, keyId, triples) => {
+      for (let i = 0; i < triples.length; i += 3) {
+        if (triples[i] === id && sameId(triples[i + 1], wanted)) {
+          found.push({ index: keyGroup - start, keyId });
+          return;
+        }
+      }
+    });
+    return found;
+  }
+
+  /** Calls `fn` for every row of the range, synchronously, after writing touched keys back. */
+  private forEachRow(fn: (keyGroup: number, keyId: KeyId, triples: readonly unknown[]) => void): void {
+    this.flush();
+    let [from, to] = keyGroupBounds(this.keyGroupRange.startKeyGroup, this.keyGroupRange.endKeyGroup);
+    for (;;) {
+      const { rows, done } = this.db.scan(from, to, 1024);
+      for (const [key, value] of rows) {
+        const { keyGroup, keyId } = decodeRowKey(key);
+        fn(keyGroup, keyId, decodeRow(value));
+      }
+      if (done || rows.length === 0) return;
+      const last = rows[rows.length - 1]![0];
+      from = new Uint8Array(last.byteLength + 1);
+      from.set(last);
+    }
+  }
+
+  /**
+   * The canonical snapshot: touched keys are written back now, and an iterator opened behind
+   * those writes reads the range as it is at this moment, while the task goes on.
+   */
+  snapshot(): DeferredKeyedSnapshot {
+    this.flush();
+    const timers: TimerServiceSnapshot[] = [];
+    for (const service of this.timerServices.values()) timers.push(service.snapshot());
+    const [from, to] = keyGroupBounds(this.keyGroupRange.startKeyGroup, this.keyGroupRange.endKeyGroup);
+    const rows = this.db.iterate(from, to);
+    const tables = [...this.tablesById];
+    const header = { version: KEYED_STATE_SNAPSHOT_VERSION, maxParallelism: this.maxParallelism, keyGroupRange: this.keyGroupRange.toData() };
+    return new DeferredKeyedSnapshot(
+      async () => {
+        const byState = tables.map(() => new Map<number, KeyedStateEntry[]>());
+        for await (const chunk of rows) {
+          for (const [key, value] of chunk) {
+            const { keyGroup, keyId } = decodeRowKey(key);
+            const userKey = decodeKeyId(keyId);
+            const triples = decodeRow(value);
+            for (let i = 0; i < triples.length; i += 3) {
+              const id = triples[i] as number;
+              const groups = byState[id]!;
+              let entries = groups.get(keyGroup);
+              if (entries === undefined) {
+                entries = [];
+                groups.set(keyGroup, entries);
+              }
+              entries.push([userKey, decodeKeyId(decodeId(triples[i + 1])), canonicalOf(tables[id]!.kind, triples[i + 2])]);
+            }
+          }
+        }
+        const states: KeyedStateSnapshotState[] = tables.map((t, id) => ({
+          name: t.name,
+          kind: t.kind,
+          keyGroups: [...byState[id]!].sort((a, b) => a[0] - b[0]).map(([keyGroup, entries]): KeyGroupEntries => ({ keyGroup, entries })),
+        }));
+        return { ...header, states, timers };
+      },
+      () => void rows.close(),
+    );
+  }
+
+  /**
+   * Loads the key groups of this backend's range from canonical snapshots (of either backend),
+   * written to RocksDB a key group at a time.
+   */
+  restore(snapshots: readonly KeyedStateSnapshot[]): void {
+    const seen = new Map<string, Set<number>>();
+    const start = this.keyGroupRange.startKeyGroup;
+    for (const raw of snapshots) {
+      const snapshot = expectRecord(raw, 'a keyed state snapshot', undefined);
+      if (snapshot['version'] !== KEYED_STATE_SNAPSHOT_VERSION) {
+        throw new StateRestoreError(`Keyed state snapshot version ${String(snapshot['version'])} is not supported (expected ${KEYED_STATE_SNAPSHOT_VERSION}).`, undefined);
+      }
+      if (snapshot['maxParallelism'] !== this.maxParallelism) {
+        throw new StateRestoreError(
+          `The snapshot was taken with max parallelism ${String(snapshot['maxParallelism'])}, this job has ${this.maxParallelism}: ` +
+            'key groups cannot be remapped, so restore with the original max parallelism (pipeline.max-parallelism).',
+          undefined,
+        );
+      }
+      // Key group by key group, every state's entries of a key go into the key's one row.
+      const perGroup = new Map<number, Array<{ table: RocksDBStateTable<unknown>; entries: readonly unknown[] }>>();
+      for (const rawState of expectArray(snapshot['states'], 'the states of a keyed snapshot', undefined)) {
+        const state = expectRecord(rawState, 'a state of a keyed snapshot', undefined);
+        const name = state['name'];
+        const kind = state['kind'];
+        if (typeof name !== 'string' || name.length === 0) throw new StateRestoreError('Malformed snapshot: a state has no name.', undefined);
+        if (!STATE_KINDS.includes(kind as StateKind)) throw new StateRestoreError(`Malformed snapshot: state '${name}' has unknown kind ${String(kind)}.`, name);
+        const table = this.tableFor<unknown>(name, kind as StateKind);
+        const restored = seen.get(name) ?? new Set<number>();
+        seen.set(name, restored);
+        for (const rawGroup of expectArray(state['keyGroups'], `the key groups of state '${name}'`, name)) {
+          const group = expectRecord(rawGroup, `a key group of state '${name}'`, name);
+          const keyGroup = expectKeyGroup(group['keyGroup'], this.maxParallelism, name);
+          if (!this.keyGroupRange.contains(keyGroup)) continue;
+          if (restored.has(keyGroup)) {
+            throw new StateRestoreError(`Key group ${keyGroup} of state '${name}' appears in two snapshots: they must come from subtasks with disjoint key groups.`, name);
+          }
+          restored.add(keyGroup);
+          const list = perGroup.get(keyGroup) ?? [];
+          list.push({ table, entries: expectArray(group['entries'], `the entries of key group ${keyGroup} of state '${name}'`, name) });
+          perGroup.set(keyGroup, list);
+        }
+      }
+      for (const [keyGroup, parts] of perGroup) {
+        const keys = new Map<KeyId, ResidentKey>();
+        for (const { table, entries } of parts) {
+          for (const rawEntry of entries) {
+            const [key, namespace, value] = expectArray(rawEntry, `an entry of state '${table.name}'`, table.name);
+            if (assignToKeyGroup(key, this.maxParallelism) !== keyGroup) {
+              throw new StateRestoreError(
+                `An entry of state '${table.name}' is filed under key group ${keyGroup} but its key hashes to another: the snapshot was written with another key hash.`,
+                table.name,
+              );
+            }
+            const live = liveOfCanonical(table.kind, value, table.name);
+            if (live === undefined) continue;
+            const keyId = keyIdentity(key, 'key');
+            let r = keys.get(keyId);
+            if (r === undefined) {
+              // A key already resident (restored from another snapshot) gets the rest too.
+              r = this.residents[keyGroup - start]?.get(keyId) ?? new ResidentKey(keyId, keyGroup - start);
+              keys.set(keyId, r);
+            }
+            write(r, table.id, keyIdentity(namespace, 'namespace'), live);
+          }
+        }
+        this.writeRows(keyGroup, keys.values());
+      }
+      for (const timers of expectArray(snapshot['timers'], 'the timers of a keyed snapshot', undefined)) {
+        const t = expectRecord(timers, 'a timer service snapshot', undefined);
+        if (typeof t['name'] !== 'string') throw new StateRestoreError('Malformed snapshot: a timer service has no name.', undefined);
+        this.getInternalTimerService<unknown>(t['name']).restore(timers as TimerServiceSnapshot);
+      }
+    }
+  }
+
+  private writeRows(keyGroup: number, keys: Iterable<ResidentKey>): void {
+    const batch = new WriteBatchBuilder();
+    if (this.metaDirty) {
+      const meta: MetaRow = { version: 1, states: this.tablesById.map((t) => ({ name: t.name, kind: t.kind })) };
+      batch.put(META_ROW_KEY, encodeRow([meta]));
+      this.metaDirty = false;
+    }
+    for (const r of keys) {
+      const key = rowKey(keyGroup, r.keyId);
+      // A resident key is written back by the next flush.
+      if (this.residents[r.index]?.get(r.keyId) === r) {
+        r.dirty = true;
+        continue;
+      }
+      batch.put(key, encodeRow(this.triplesOf(r)));
+      if (batch.size >= ROWS_PER_WRITE) this.db.write(batch.take());
+    }
+    if (batch.size > 0) this.db.write(batch.take());
+  }
+
+  /** Drops all state and timers, closes the database and removes its folder. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const service of this.timerServices.values()) service.clear();
+    this.ctx.reset();
+    this.residents.fill(undefined);
+    this.sweep.length = 0;
+    const directory = this.options.directory;
+    void this.db
+      .close()
+      .catch(() => undefined)
+      .then(() => rm(directory, { recursive: true, force: true }));
+  }
+
+  /** The table of `name`, created (with the next state id) if new; throws if it exists with another kind. */
+  private tableFor<V>(name: string, kind: StateKind): RocksDBStateTable<V> {
+    let table = this.tables.get(name);
+    if (table === undefined) {
+      table = new RocksDBStateTable<unknown>(name, kind, this.tablesById.length, this.ctx, this);
+      this.tables.set(name, table);
+      this.tablesById.push(table);
+      this.metaDirty = true;
+    } else if (table.kind !== kind) {
+      throw new StateKindMismatchError(name, table.kind, kind);
+    }
+    return table as RocksDBStateTable<V>;
+  }
+}
+
+function sameId(stored: unknown, wanted: unknown): boolean {
+  if (Array.isArray(stored) && Array.isArray(wanted)) return stored[0] === wanted[0];
+  return stored === wanted;
+}
+
+/** A row's stored value in the canonical form of snapshot.ts (map keys back to the user's). */
+function canonicalOf(kind: StateKind, stored: unknown): unknown {
+  if (kind !== 'MAP') return stored;
+  return (stored as [unknown, unknown][]).map(([id, v]) => [decodeKeyId(decodeId(id)), v]);
+}
+
+/** A canonical value as the live state holds it; undefined for an empty one. */
+function liveOfCanonical(kind: StateKind, value: unknown, name: string): unknown {
+  switch (kind) {
+    case 'LIST': {
+      const list = expectArray(value, `a value of list state '${name}'`, name);
+      if (list.includes(undefined)) throw new StateRestoreError(`Malformed snapshot: list state '${name}' holds an undefined element.`, name);
+      return list.length === 0 ? undefined : copyValue(list);
+    }
+    case 'MAP': {
+      const map = new Map<KeyId, unknown>();
+      for (const pair of expectArray(value, `a value of map state '${name}'`, name)) {
+        const [k, v] = expectArray(pair, `an entry of map state '${name}'`, name);
+        map.set(keyIdentity(k, 'map key'), copyValue(v));
+      }
+      return map.size === 0 ? undefined : map;
+    }
+    default:
+      return copyValue(value);
+  }
+}
