@@ -52,8 +52,8 @@ export class KeyedSupport {
 
   /** Fires the event-time timers the watermark has passed. */
   advanceWatermark(watermark: number): void {
-    if (this.timers.nextEventTimeTimer() === undefined) return;
-    this.prefetchTimers('EVENT_TIME', watermark);
+    const next = this.timers.nextEventTimeTimer();
+    if (next !== undefined && next <= watermark) this.prefetchTimers('EVENT_TIME', watermark);
     this.timers.advanceWatermark(watermark, this.onTimer);
   }
 
