@@ -19,6 +19,7 @@ import {
   copyValue,
   expectArray,
   expectKeyGroup,
+  expectKeyedSnapshot,
   expectRecord,
   KEYED_STATE_SNAPSHOT_VERSION,
   type KeyedStateSnapshot,
@@ -191,17 +192,7 @@ export class HeapKeyedStateBackend<K = unknown> implements KeyedStateBackend<K> 
   restore(snapshots: readonly KeyedStateSnapshot[]): void {
     const restoredGroups = new Map<string, Set<number>>();
     for (const raw of snapshots) {
-      const snapshot = expectRecord(raw, 'a keyed state snapshot', undefined);
-      if (snapshot['version'] !== KEYED_STATE_SNAPSHOT_VERSION) {
-        throw new StateRestoreError(`Keyed state snapshot version ${String(snapshot['version'])} is not supported (expected ${KEYED_STATE_SNAPSHOT_VERSION}).`, undefined);
-      }
-      if (snapshot['maxParallelism'] !== this.maxParallelism) {
-        throw new StateRestoreError(
-          `The snapshot was taken with max parallelism ${String(snapshot['maxParallelism'])}, this job has ${this.maxParallelism}: ` +
-            'key groups cannot be remapped, so restore with the original max parallelism (pipeline.max-parallelism).',
-          undefined,
-        );
-      }
+      const snapshot = expectKeyedSnapshot(raw, this.maxParallelism);
       for (const state of expectArray(snapshot['states'], 'the states of a keyed snapshot', undefined)) this.restoreState(state, restoredGroups);
       for (const timers of expectArray(snapshot['timers'], 'the timers of a keyed snapshot', undefined)) this.restoreTimers(timers);
     }
@@ -327,7 +318,7 @@ function* keysOfTable<K>(table: StateTable<unknown>, namespaceId: KeyId): Genera
  * A stored value from its canonical form, deep-copied so snapshot and backend share nothing;
  * undefined for an empty one, which the live state would not have stored either.
  */
-function restoreValue(kind: StateKind, value: unknown, name: string): unknown {
+export function restoreValue(kind: StateKind, value: unknown, name: string): unknown {
   switch (kind) {
     case 'LIST': {
       const list = expectArray(value, `a value of list state '${name}'`, name);

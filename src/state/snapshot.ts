@@ -133,3 +133,19 @@ export function expectKeyGroup(value: unknown, maxParallelism: number, stateName
   }
   return value;
 }
+
+/** The snapshot as a record, once its version and max parallelism are this backend's; a StateRestoreError otherwise. */
+export function expectKeyedSnapshot(raw: unknown, maxParallelism: number): Readonly<Record<string, unknown>> {
+  const snapshot = expectRecord(raw, 'a keyed state snapshot', undefined);
+  if (snapshot['version'] !== KEYED_STATE_SNAPSHOT_VERSION) {
+    throw new StateRestoreError(`Keyed state snapshot version ${String(snapshot['version'])} is not supported (expected ${KEYED_STATE_SNAPSHOT_VERSION}).`, undefined);
+  }
+  if (snapshot['maxParallelism'] !== maxParallelism) {
+    throw new StateRestoreError(
+      `The snapshot was taken with max parallelism ${String(snapshot['maxParallelism'])}, this job has ${maxParallelism}: ` +
+        'key groups cannot be remapped, so restore with the original max parallelism (pipeline.max-parallelism).',
+      undefined,
+    );
+  }
+  return snapshot;
+}

@@ -22,16 +22,17 @@
 import { rm } from 'node:fs/promises';
 import type { AggregatingStateDescriptor, AnyStateDescriptor, ListStateDescriptor, MapStateDescriptor, ReducingStateDescriptor, StateDescriptor, ValueStateDescriptor } from '../descriptors.js';
 import { NoCurrentKeyError, StateKindMismatchError, StateRestoreError, UnknownStateError } from '../errors.js';
+import { restoreValue } from '../heap-backend.js';
 import { createKeyedState } from '../heap-states.js';
 import { KeyContext, VOID_NAMESPACE, type VoidNamespace } from '../key-context.js';
 import { assignToKeyGroup, checkKeyGroupRange, computeKeyGroupForKeyHash, hashKey, KeyGroupRange, type KeyGroupRangeData } from '../key-groups.js';
 import { decodeKeyId, keyIdentity, type KeyId } from '../key-identity.js';
 import type { KeyedStateBackend } from '../keyed-backend.js';
 import {
-  copyValue,
   DeferredKeyedSnapshot,
   expectArray,
   expectKeyGroup,
+  expectKeyedSnapshot,
   expectRecord,
   KEYED_STATE_SNAPSHOT_VERSION,
   type KeyedStateEntry,
@@ -579,17 +580,7 @@ export class RocksDBKeyedStateBackend<K = unknown> implements KeyedStateBackend<
     const seen = new Map<string, Set<number>>();
     const start = this.keyGroupRange.startKeyGroup;
     for (const raw of snapshots) {
-      const snapshot = expectRecord(raw, 'a keyed state snapshot', undefined);
-      if (snapshot['version'] !== KEYED_STATE_SNAPSHOT_VERSION) {
-        throw new StateRestoreError(`Keyed state snapshot version ${String(snapshot['version'])} is not supported (expected ${KEYED_STATE_SNAPSHOT_VERSION}).`, undefined);
-      }
-      if (snapshot['maxParallelism'] !== this.maxParallelism) {
-        throw new StateRestoreError(
-          `The snapshot was taken with max parallelism ${String(snapshot['maxParallelism'])}, this job has ${this.maxParallelism}: ` +
-            'key groups cannot be remapped, so restore with the original max parallelism (pipeline.max-parallelism).',
-          undefined,
-        );
-      }
+      const snapshot = expectKeyedSnapshot(raw, this.maxParallelism);
       // Key group by key group, every state's entries of a key go into the key's one row.
       const perGroup = new Map<number, Array<{ table: RocksDBStateTable<unknown>; entries: readonly unknown[] }>>();
       for (const rawState of expectArray(snapshot['states'], 'the states of a keyed snapshot', undefined)) {
@@ -625,7 +616,7 @@ export class RocksDBKeyedStateBackend<K = unknown> implements KeyedStateBackend<
                 table.name,
               );
             }
-            const live = liveOfCanonical(table.kind, value, table.name);
+            const live = restoreValue(table.kind, value, table.name);
             if (live === undefined) continue;
             const keyId = keyIdentity(key, 'key');
             let r = keys.get(keyId);
@@ -708,23 +699,3 @@ function canonicalOf(kind: StateKind, stored: unknown): unknown {
   return (stored as [unknown, unknown][]).map(([id, v]) => [decodeKeyId(decodeId(id)), v]);
 }
 
-/** A canonical value as the live state holds it; undefined for an empty one. */
-function liveOfCanonical(kind: StateKind, value: unknown, name: string): unknown {
-  switch (kind) {
-    case 'LIST': {
-      const list = expectArray(value, `a value of list state '${name}'`, name);
-      if (list.includes(undefined)) throw new StateRestoreError(`Malformed snapshot: list state '${name}' holds an undefined element.`, name);
-      return list.length === 0 ? undefined : copyValue(list);
-    }
-    case 'MAP': {
-      const map = new Map<KeyId, unknown>();
-      for (const pair of expectArray(value, `a value of map state '${name}'`, name)) {
-        const [k, v] = expectArray(pair, `an entry of map state '${name}'`, name);
-        map.set(keyIdentity(k, 'map key'), copyValue(v));
-      }
-      return map.size === 0 ? undefined : map;
-    }
-    default:
-      return copyValue(value);
-  }
-}
