@@ -219,24 +219,29 @@ function usable(entry: TtlValue<unknown>, settings: TtlSettings, now: number): b
 }
 
 /**
+ * Combines two stamped pairs into the first usable one, stamped now: both usable are combined
+ * with `combine`; an expired pair (unless visible by configuration) takes no part.
+ */
+function combinePairs<T>(a: TtlValue<T>, b: TtlValue<T>, settings: TtlSettings, combine: (x: T, y: T) => T): TtlValue<T> {
+  const now = settings.time.now();
+  const useB = usable(b, settings, now);
+  if (usable(a, settings, now)) {
+    if (useB) a[0] = combine(a[0], b[0]);
+    a[1] = now;
+    return a;
+  }
+  if (useB) b[1] = now;
+  return b;
+}
+
+/**
  * The reduce function of a TTL reducing state's inner state: reduces the user values of two
  * pairs stamped now; an expired pair (unless visible by configuration) takes no part. The first
  * pair is updated in place: it is the stored one, which the inner state has just read.
  */
 export function ttlReduceFunction<T>(reduceFunction: { reduce(a: T, b: T): T }, settings: TtlSettings): { reduce(a: TtlValue<T>, b: TtlValue<T>): TtlValue<T> } {
   return {
-    reduce(a: TtlValue<T>, b: TtlValue<T>): TtlValue<T> {
-      const now = settings.time.now();
-      const useA = usable(a, settings, now);
-      const useB = usable(b, settings, now);
-      if (useA) {
-        if (useB) a[0] = reduceFunction.reduce(a[0], b[0]);
-        a[1] = now;
-        return a;
-      }
-      if (useB) b[1] = now;
-      return b;
-    },
+    reduce: (a: TtlValue<T>, b: TtlValue<T>): TtlValue<T> => combinePairs(a, b, settings, (x, y) => reduceFunction.reduce(x, y)),
   };
 }
 
@@ -255,18 +260,7 @@ export function ttlAggregateFunction<IN, ACC, OUT>(fn: AggregateFunction<IN, ACC
       return accumulator;
     },
     getResult: (accumulator: TtlValue<ACC>): OUT => fn.getResult(accumulator[0]),
-    merge(a: TtlValue<ACC>, b: TtlValue<ACC>): TtlValue<ACC> {
-      const now = settings.time.now();
-      const useA = usable(a, settings, now);
-      const useB = usable(b, settings, now);
-      if (useA) {
-        if (useB) a[0] = fn.merge(a[0], b[0]);
-        a[1] = now;
-        return a;
-      }
-      if (useB) b[1] = now;
-      return b;
-    },
+    merge: (a: TtlValue<ACC>, b: TtlValue<ACC>): TtlValue<ACC> => combinePairs(a, b, settings, (x, y) => fn.merge(x, y)),
   };
 }
 
