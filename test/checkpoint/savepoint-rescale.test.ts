@@ -2,7 +2,7 @@
  * Savepoints across parallelisms and state backends on a standalone cluster: sequence-check at
  * parallelism 2 with RocksDB state is stopped with a savepoint (`runnel stop --savepointPath`),
  * resumed from it at parallelism 3 with heap state (`runnel run -s`), stopped again, and resumed
- * at parallelism 1 to the end. Keyed state and source positions carry over
+ * at parallelism 1 with RocksDB state again, to the end. Keyed state and source positions carry over
  * each time, and the three runs together commit every `key,seq` line exactly once.
  */
 import t from 'tap';
@@ -15,7 +15,7 @@ const KEYS = 6;
 const PER_KEY = 1_500;
 type Json = Record<string, unknown>;
 
-t.test('stop with a savepoint at parallelism 2 on RocksDB, resume at 3 on the heap, then at 1: every line exactly once', async (t) => {
+t.test('stop with a savepoint at parallelism 2 on RocksDB, resume at 3 on the heap, then at 1 on RocksDB: every line exactly once', async (t) => {
   const dir = t.testdir({ out: {}, savepoints: {}, checkpoints: {} });
   const out = join(dir, 'out');
   const rpcPort = await freePort();
@@ -55,7 +55,7 @@ t.test('stop with a savepoint at parallelism 2 on RocksDB, resume at 3 on the he
   t.match(await get(`/jobs/${secondId}/checkpoints`), { latest: { restored: { id: Number, is_savepoint: true, external_path: savepoint1 } } });
   const savepoint2 = await stopWithSavepoint(secondId);
 
-  const last = await runnel(['run', '-p', '1', '-s', savepoint2, ...settings, ...job], 120_000);
+  const last = await runnel(['run', '-p', '1', '-s', savepoint2, ...settings, ...rocksdb, ...job], 120_000);
   t.equal(last.code, 0, last.stderr);
   t.match(last.stdout, /has finished/);
 

@@ -13,6 +13,7 @@ import { Worker } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import type { FromWorker, SlotLocation, ToWorker } from '../task/deployment.js';
 import { WorkerRuntime, type WorkerOptions } from '../task/worker-runtime.js';
+import { pinRocksDBBinding } from '../../state/rocksdb/db-client.js';
 
 export type SlotMode = 'thread' | 'inline';
 
@@ -46,6 +47,8 @@ export function startSlotWorker(
     const runtime = new WorkerRuntime(location, (m) => queueMicrotask(() => onMessage(m)), options);
     return { id, post: (m) => runtime.handle(m), terminate: () => runtime.shutdown() };
   }
+  // Slot workers come and go, and each may load RocksDB: keep its binding loaded meanwhile.
+  pinRocksDBBinding();
   const worker = new Worker(SLOT_WORKER, { workerData: { location, options }, stdout: false, stderr: false });
   let terminating = false;
   let lost = false;

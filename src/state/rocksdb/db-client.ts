@@ -9,7 +9,8 @@
  * One worker serves every handle of the thread (a slot worker's tasks); it starts with the
  * first handle and is unref'd, so it never keeps a process alive.
  */
-import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { createRequire } from 'node:module';
+import { isMainThread, MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import type { LocalCheckpoint } from './checkpoint.js';
 import { unpack, type DbRequest, type DbRequestFrame, type DbResponseFrame, type DbResult, type RocksDBTuning } from './protocol.js';
 
@@ -128,6 +129,27 @@ class WorkerLink {
 
   async shutdown(): Promise<void> {
     await this.worker.terminate();
+  }
+}
+
+let pinned = false;
+
+/**
+ * Loads RocksDB's native binding in the main thread for the life of the process. Node forgets
+ * a Node-API addon once every thread that loaded it has ended, but the library itself stays
+ * mapped (RocksDB's cannot be unloaded), so a thread loading it after that fails with "Module
+ * did not self-register". A process whose threads come and go (a TaskManager's slot workers,
+ * each with its RocksDB worker) calls this before starting them. It costs ~25 ms and ~12 MB
+ * once. A binding that does not load here is not an error here: the RocksDB worker of a job
+ * that uses it reports it to that job.
+ */
+export function pinRocksDBBinding(): void {
+  if (pinned || !isMainThread) return;
+  pinned = true;
+  try {
+    createRequire(import.meta.url)('level-rocksdb');
+  } catch {
+    // Reported by the RocksDB worker, to the job that needs it.
   }
 }
 

@@ -10,7 +10,7 @@
  * the database: every later request gets its error, so no task goes on over lost writes.
  */
 import { workerData, type MessagePort } from 'node:worker_threads';
-import level, { type LevelIterator, type LevelRocksDB, type RocksDBNative } from 'level-rocksdb';
+import type { LevelIterator, LevelRocksDB, RocksDBNative } from 'level-rocksdb';
 import { mkdir } from 'node:fs/promises';
 import { captureClosedDatabase } from './checkpoint.js';
 import { pack, unpack, type DbRequest, type DbRequestFrame, type DbResponseFrame, type DbResult, type RocksDBTuning } from './protocol.js';
@@ -21,6 +21,21 @@ interface WorkerPorts {
   readonly asyncResponses: MessagePort;
   /** Bumped (and notified) after each answer on the sync port. */
   readonly syncSignal: SharedArrayBuffer;
+}
+
+/**
+ * The binding, loaded here rather than imported: when it does not load in this thread, every
+ * request gets that error, so a task waiting on a read fails at once instead of waiting for a
+ * worker that is gone.
+ */
+const binding: { level: typeof import('level-rocksdb').default } | { failure: string } = await import('level-rocksdb').then(
+  (module) => ({ level: module.default }),
+  (error: unknown) => ({ failure: `RocksDB's native binding did not load in this thread: ${error instanceof Error ? error.message : String(error)}` }),
+);
+
+function levelFactory(): typeof import('level-rocksdb').default {
+  if ('failure' in binding) throw new Error(binding.failure);
+  return binding.level;
 }
 
 class Database {
@@ -56,6 +71,7 @@ class Database {
 
   async open(): Promise<void> {
     await mkdir(this.dir, { recursive: true });
+    const level = levelFactory();
     this.level = await new Promise<LevelRocksDB>((resolve, reject) => {
       const db: LevelRocksDB = level(
         this.dir,
@@ -205,6 +221,8 @@ async function serve(request: DbRequest): Promise<DbResult | undefined> {
       try {
         await db.enqueue(() => db.open());
       } catch (error) {
+        // Requests already queued behind the open get its error too.
+        db.fail(error as Error);
         databases.delete(request.db);
         throw error;
       }
