@@ -5,7 +5,7 @@
  * its timestamp as two arguments instead of wrapping them in a record object.
  */
 import type { Cancellable } from '../actors/system/clock.js';
-import type { DeferredKeyedSnapshot, KeyedStateBackend, KeyedStateSnapshot, KeyGroupRange, OperatorStateSnapshot } from '../state/index.js';
+import type { DeferredKeyedSnapshot, KeyedStateBackend, KeyedStateHandle, KeyGroupRange, OperatorStateSnapshot } from '../state/index.js';
 
 /** Where an operator emits to: the next operator of its chain and/or outgoing channels. */
 export interface Output {
@@ -73,7 +73,8 @@ export interface OperatorSetup {
  * state by its mode, source splits and sink committables round-robin.
  */
 export interface OperatorSnapshot {
-  readonly keyed?: KeyedStateSnapshot | DeferredKeyedSnapshot;
+  /** Keyed state: canonical, deferred (RocksDB), or once written as an incremental checkpoint, its files. */
+  readonly keyed?: KeyedStateHandle | DeferredKeyedSnapshot;
   readonly operator?: OperatorStateSnapshot;
   /** A source reader's splits with their positions. */
   readonly splits?: readonly unknown[];
@@ -85,7 +86,7 @@ export interface OperatorSnapshot {
 export interface RestoredOperatorState {
   readonly checkpointId: number;
   /** The keyed snapshots of every old subtask read; the backend keeps its own key groups. */
-  readonly keyed: readonly KeyedStateSnapshot[];
+  readonly keyed: readonly KeyedStateHandle[];
   /** This subtask's operator state after redistribution. */
   readonly operator: OperatorStateSnapshot | undefined;
   readonly splits: readonly unknown[];

@@ -22,6 +22,7 @@ import {
   expectKeyedSnapshot,
   expectRecord,
   KEYED_STATE_SNAPSHOT_VERSION,
+  type KeyedStateHandle,
   type KeyedStateSnapshot,
   type KeyedStateSnapshotState,
   type TimerServiceSnapshot,
@@ -189,7 +190,7 @@ export class HeapKeyedStateBackend<K = unknown> implements KeyedStateBackend<K> 
     };
   }
 
-  restore(snapshots: readonly KeyedStateSnapshot[]): void {
+  restore(snapshots: readonly KeyedStateHandle[]): void {
     const restoredGroups = new Map<string, Set<number>>();
     for (const raw of snapshots) {
       const snapshot = expectKeyedSnapshot(raw, this.maxParallelism);

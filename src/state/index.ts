@@ -97,14 +97,19 @@ export type { TimeDomain, TimerCallback } from './timers.js';
 export { OPERATOR_STATE_SNAPSHOT_VERSION, OperatorStateBackend, redistributeOperatorState } from './operator-state.js';
 export type { OperatorStateMode, OperatorStateSnapshot, OperatorStateSnapshotState } from './operator-state.js';
 
-export { DeferredKeyedSnapshot, ENCODED_ENTRIES, encodedEntries, KEYED_STATE_SNAPSHOT_VERSION } from './snapshot.js';
+export { DeferredKeyedSnapshot, ENCODED_ENTRIES, encodedEntries, INCREMENTAL_HANDLE_FORMAT, isIncrementalHandle, KEYED_STATE_SNAPSHOT_VERSION } from './snapshot.js';
 export type {
   EncodedKeyGroupEntries,
+  IncrementalKeyedStateHandle,
+  IncrementalTarget,
+  IncrementalUpload,
   KeyedStateEntry,
+  KeyedStateHandle,
   KeyedStateSnapshot,
   KeyedStateSnapshotState,
   KeyGroupEntries,
   KeyGroupTimers,
+  StateFileRef,
   TimerEntry,
   TimerServiceSnapshot,
 } from './snapshot.js';

@@ -9,7 +9,7 @@
 import type { AggregatingStateDescriptor, ListStateDescriptor, MapStateDescriptor, ReducingStateDescriptor, StateDescriptor, ValueStateDescriptor } from './descriptors.js';
 import type { VoidNamespace } from './key-context.js';
 import type { KeyGroupRange } from './key-groups.js';
-import type { DeferredKeyedSnapshot, KeyedStateSnapshot } from './snapshot.js';
+import type { DeferredKeyedSnapshot, KeyedStateHandle, KeyedStateSnapshot } from './snapshot.js';
 import type { AggregatingState, KeyedStateFunction, ListState, MapState, ReducingState, State, ValueState } from './state.js';
 import type { InternalTimerService } from './timers.js';
 
@@ -60,14 +60,20 @@ export interface KeyedStateBackend<K = unknown> extends KeyedStateStore {
 
   /**
    * Every state and timer in the canonical plain-data form, as they are now: at once, or
-   * deferred, read later while the task goes on (see the implementations for the cost).
+   * deferred, read later while the task goes on (see the implementations for the cost). A
+   * deferred snapshot may also be written as an incremental checkpoint.
    */
   snapshot(): KeyedStateSnapshot | DeferredKeyedSnapshot;
   /**
    * Loads the key groups of this backend's range from snapshots of any number of old subtasks
    * (all taken with the same max parallelism); other key groups are skipped. Call before use.
+   * Only the RocksDB backend restores incremental handles; the heap backend refuses them.
    */
-  restore(snapshots: readonly KeyedStateSnapshot[]): void;
+  restore(snapshots: readonly KeyedStateHandle[]): void;
+  /** The checkpoint completed everywhere: an incremental backend may reuse its files. */
+  notifyCheckpointComplete?(checkpointId: number): void;
+  /** The checkpoint was given up. */
+  notifyCheckpointAborted?(checkpointId: number): void;
   /** Drops all state and timers. */
   dispose(): void;
 }

@@ -84,14 +84,74 @@ export interface KeyedStateSnapshot {
 }
 
 /**
+ * The keyed state of an incremental checkpoint of the RocksDB backend (`state.backend.incremental`):
+ * the database's own files rather than the canonical form. SST files are shared between
+ * checkpoints (uploaded once to the job's `shared/` folder, counted by the coordinator's
+ * SharedStateRegistry); the rest (MANIFEST, CURRENT, OPTIONS, the write-ahead log) is the
+ * checkpoint's own. Rows are a key's states by state id: `states` names the ids in order. Timers
+ * are in the canonical form. Only the RocksDB backend restores it (at any parallelism: it reads
+ * the rows of its key groups out of the files); savepoints are always canonical.
+ *
+ * Paths are absolute in memory; a state file stores them relative to its own folder.
+ */
+export interface IncrementalKeyedStateHandle {
+  readonly format: typeof INCREMENTAL_HANDLE_FORMAT;
+  readonly version: number;
+  readonly maxParallelism: number;
+  readonly keyGroupRange: KeyGroupRangeData;
+  readonly states: readonly { readonly name: string; readonly kind: StateKind }[];
+  readonly timers: readonly TimerServiceSnapshot[];
+  /** SST files: `name` in the database's folder, `path` where the checkpoint keeps it. */
+  readonly sharedFiles: readonly StateFileRef[];
+  readonly privateFiles: readonly StateFileRef[];
+}
+
+export interface StateFileRef {
+  readonly name: string;
+  readonly path: string;
+}
+
+export const INCREMENTAL_HANDLE_FORMAT = 'rocksdb-incremental';
+
+/** Keyed state as a checkpoint holds it: canonical, or a RocksDB incremental checkpoint's files. */
+export type KeyedStateHandle = KeyedStateSnapshot | IncrementalKeyedStateHandle;
+
+export function isIncrementalHandle(snapshot: unknown): snapshot is IncrementalKeyedStateHandle {
+  return typeof snapshot === 'object' && snapshot !== null && (snapshot as { format?: unknown }).format === INCREMENTAL_HANDLE_FORMAT;
+}
+
+/** Where an incremental checkpoint puts its files. */
+export interface IncrementalTarget {
+  readonly checkpointId: number;
+  /** The checkpoint's own folder (`chk-<n>`). */
+  readonly checkpointDir: string;
+  /** The job's folder of shared files. */
+  readonly sharedDir: string;
+  /** A name for this snapshot's private files, unique within the checkpoint. */
+  readonly name: string;
+}
+
+export interface IncrementalUpload {
+  readonly handle: IncrementalKeyedStateHandle;
+  /** Every shared file the handle references (absolute paths), uploaded now or before. */
+  readonly sharedFiles: readonly string[];
+  /** Those of `sharedFiles` uploaded for an earlier checkpoint and referenced again. */
+  readonly reusedSharedFiles: readonly string[];
+  /** Bytes written for this checkpoint (new shared files and private files). */
+  readonly bytesWritten: number;
+}
+
+/**
  * A snapshot whose synchronous part is done (what it will hold is fixed) and whose data is read
- * later, off the synchronous path: the RocksDB backend's, read through a RocksDB iterator.
- * `discard` gives it up unread.
+ * later, off the synchronous path: the RocksDB backend's, read through a RocksDB iterator or out
+ * of a local copy of its files. `materialize` reads it in the canonical form; `upload`, where
+ * present, writes it as an incremental checkpoint instead. Exactly one of the three is called.
  */
 export class DeferredKeyedSnapshot {
   constructor(
     readonly materialize: () => Promise<KeyedStateSnapshot>,
     readonly discard: () => void,
+    readonly upload?: (target: IncrementalTarget) => Promise<IncrementalUpload>,
   ) {}
 }
 
@@ -134,12 +194,28 @@ export function expectKeyGroup(value: unknown, maxParallelism: number, stateName
   return value;
 }
 
-/** The snapshot as a record, once its version and max parallelism are this backend's; a StateRestoreError otherwise. */
+/**
+ * The snapshot as a record, once it is canonical and its version and max parallelism are this
+ * backend's; a StateRestoreError otherwise.
+ */
 export function expectKeyedSnapshot(raw: unknown, maxParallelism: number): Readonly<Record<string, unknown>> {
+  if (isIncrementalHandle(raw)) {
+    throw new StateRestoreError(
+      'The checkpoint holds keyed state as a RocksDB incremental checkpoint, which only the rocksdb state backend restores: ' +
+        'run the job with state.backend.type: rocksdb, or take a savepoint (always canonical) and restore it to change the backend.',
+      undefined,
+    );
+  }
   const snapshot = expectRecord(raw, 'a keyed state snapshot', undefined);
   if (snapshot['version'] !== KEYED_STATE_SNAPSHOT_VERSION) {
     throw new StateRestoreError(`Keyed state snapshot version ${String(snapshot['version'])} is not supported (expected ${KEYED_STATE_SNAPSHOT_VERSION}).`, undefined);
   }
+  expectMaxParallelism(snapshot, maxParallelism);
+  return snapshot;
+}
+
+/** Throws a {@link StateRestoreError} unless the snapshot was taken with `maxParallelism`. */
+export function expectMaxParallelism(snapshot: Readonly<Record<string, unknown>>, maxParallelism: number): void {
   if (snapshot['maxParallelism'] !== maxParallelism) {
     throw new StateRestoreError(
       `The snapshot was taken with max parallelism ${String(snapshot['maxParallelism'])}, this job has ${maxParallelism}: ` +
@@ -147,5 +223,4 @@ export function expectKeyedSnapshot(raw: unknown, maxParallelism: number): Reado
       undefined,
     );
   }
-  return snapshot;
 }

@@ -8,6 +8,7 @@ import t, { type Test } from 'tap';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readMetadata } from '../../src/actors/checkpoint/storage.js';
 import { Configuration } from '../../src/config/index.js';
 import {
   FileSink,
@@ -22,6 +23,7 @@ import {
   type ValueState,
 } from '../../src/index.js';
 import '../helpers/jobs.js';
+import { eventually } from '../helpers/process.js';
 
 /**
  * A folder of the test's own with an `out` folder in it. Tasks of attempts given up may still
@@ -67,10 +69,12 @@ const RUNS = [
   { parallelism: 2, backend: 'hashmap' },
   { parallelism: 2, backend: 'rocksdb' },
   { parallelism: 1, backend: 'rocksdb' },
-] as const;
+  { parallelism: 2, backend: 'rocksdb', incremental: true },
+];
 
-for (const { parallelism, backend } of RUNS) {
-  t.test(`parallelism ${parallelism}, ${backend} state: two injected failures, every line committed exactly once`, async (t) => {
+for (const { parallelism, backend, incremental = false } of RUNS) {
+  const name = `${backend}${incremental ? ' incremental' : ''}`;
+  t.test(`parallelism ${parallelism}, ${name} state: two injected failures, every line committed exactly once`, async (t) => {
     const base = scratch(t);
     const out = join(base, 'out');
     const env = StreamExecutionEnvironment.getExecutionEnvironment(
@@ -81,6 +85,7 @@ for (const { parallelism, backend } of RUNS) {
         'execution.checkpointing.dir': join(base, 'checkpoints'),
         'state.backend.type': backend,
         'state.backend.rocksdb.localdir': join(base, 'rocksdb'),
+        'state.backend.incremental': String(incremental),
       }),
     );
     env.setParallelism(parallelism);
@@ -104,6 +109,26 @@ for (const { parallelism, backend } of RUNS) {
     t.equal(lines.length, expected.length, 'no line lost, none twice');
     t.same(new Set(lines).size, lines.length, 'no duplicates');
     t.same([...lines].sort(), [...expected].sort());
+    if (incremental) {
+      // The retained checkpoint's keyed state is RocksDB's files; once the subsumed and failed
+      // checkpoints are removed (in the background), the shared folder holds exactly the files
+      // it references.
+      const jobDir = join(base, 'checkpoints', readdirSync(join(base, 'checkpoints'))[0]!);
+      const listing = (): string => JSON.stringify(readdirSync(jobDir).map((f) => [f, readdirSync(join(jobDir, f))]));
+      const settled = await eventually(async () => {
+        const retained = readdirSync(jobDir).filter((f) => f.startsWith('chk-'));
+        if (retained.length !== 1) return undefined;
+        const { metadata } = await readMetadata(join(jobDir, retained[0]!));
+        const shared = readdirSync(join(jobDir, 'shared')).map((f) => join(jobDir, 'shared', f)).sort();
+        const referenced = [...(metadata.sharedFiles ?? [])].sort();
+        return JSON.stringify(shared) === JSON.stringify(referenced) ? shared : undefined;
+      }, 10_000, 'one retained checkpoint, and a shared folder with exactly its files').catch(async (error: unknown) => {
+        t.comment(listing());
+        for (const chk of readdirSync(jobDir).filter((f) => f.startsWith('chk-'))) t.comment(chk, (await readMetadata(join(jobDir, chk)).catch(() => ({ metadata: {} as { sharedFiles?: string[] } }))).metadata.sharedFiles);
+        throw error;
+      });
+      t.ok(settled.length > 0, `the retained checkpoint references ${settled.length} shared RocksDB files`);
+    }
   });
 }
 

@@ -61,6 +61,8 @@ interface Pending {
   readonly files: Map<string, string | null>;
   /** The shared state files the acks named so far (checkpoints only). */
   readonly sharedFiles: Set<string>;
+  /** Those of them the tasks uploaded for earlier checkpoints. */
+  readonly reusedSharedFiles: Set<string>;
   enumerators: Record<string, unknown> | undefined;
   bytes: number;
   alignmentMs: number;
@@ -204,7 +206,11 @@ export class CheckpointCoordinator extends Actor<Spec> {
       }),
     idReady: ({ checkpointId, kind, folder, error }) => {
       const pending = this.pending;
-      if (pending === undefined || pending.checkpointId !== -1) return;
+      if (pending === undefined || pending.checkpointId !== -1) {
+        // Given up while its folder was being made (the attempt failed): nothing will use it.
+        if (error === '' && folder !== '') void discard(folder);
+        return;
+      }
       if (error !== '') {
         this.pending = undefined;
         this.fail(pending, error);
@@ -248,7 +254,10 @@ export class CheckpointCoordinator extends Actor<Spec> {
       if (ack.sharedFiles !== undefined && ack.sharedFiles.length > 0) {
         // A savepoint is self-contained and canonical: it can share nothing with a checkpoint.
         if (pending.kind === 'SAVEPOINT') this.ctx.log.warn({ job: this.settings.jobId, checkpoint: pending.checkpointId, task: ack.executionId }, 'a savepoint acknowledgement named shared state files; they are ignored');
-        else for (const path of ack.sharedFiles) pending.sharedFiles.add(path);
+        else {
+          for (const path of ack.sharedFiles) pending.sharedFiles.add(path);
+          for (const path of ack.reusedSharedFiles ?? []) pending.reusedSharedFiles.add(path);
+        }
       }
       pending.bytes += ack.bytes;
       pending.alignmentMs = Math.max(pending.alignmentMs, ack.alignmentMs);
@@ -306,6 +315,7 @@ export class CheckpointCoordinator extends Actor<Spec> {
       waiting,
       files: new Map(),
       sharedFiles: new Set(),
+      reusedSharedFiles: new Set(),
       enumerators: undefined,
       bytes: 0,
       alignmentMs: 0,
@@ -351,6 +361,17 @@ export class CheckpointCoordinator extends Actor<Spec> {
 
   private completeIfDone(pending: Pending): void {
     if (pending.waiting.size > 0 || pending.enumerators === undefined || pending.persisting) return;
+    // A task reuses the files of the last checkpoint it heard complete. Had it not heard of a
+    // later one yet, a file it reuses may have gone with the checkpoint that later one subsumed.
+    const gone = [...pending.reusedSharedFiles].filter((path) => this.sharedState.references(path) === 0);
+    if (gone.length > 0) {
+      this.abort(
+        pending,
+        `it references ${gone.length} shared state file(s) that no retained checkpoint references any more (${gone[0]}): ` +
+          'a task reused the files of a checkpoint it did not yet know was subsumed; the tasks upload them again for the next checkpoint',
+      );
+      return;
+    }
     pending.persisting = true;
     const metadata: CheckpointMetadata = {
       version: 1,
@@ -427,7 +448,10 @@ export class CheckpointCoordinator extends Actor<Spec> {
    * acks named stays, whatever it was uploaded for.
    */
   private discardLateAck(checkpointId: number, sharedFiles: readonly string[]): void {
-    if (sharedFiles.length === 0 || !this.recentlyAborted.includes(checkpointId)) return;
+    if (!this.recentlyAborted.includes(checkpointId)) return;
+    // The task may have written into the checkpoint's folder after it was removed.
+    void discard(checkpointDir(this.jobDir, checkpointId));
+    if (sharedFiles.length === 0) return;
     const pendingFiles = this.pending?.sharedFiles;
     void this.sharedState.discardUnregistered(
       checkpointId,

@@ -51,6 +51,7 @@ export const CheckpointAckSchema = Type.Object({
    * Validated as an array of strings; typed readonly, as CheckpointAck has it.
    */
   sharedFiles: Type.Optional(Type.Unsafe<readonly string[]>(Type.Array(Type.String({ minLength: 1 })))),
+  reusedSharedFiles: Type.Optional(Type.Unsafe<readonly string[]>(Type.Array(Type.String({ minLength: 1 })))),
 });
 export const CheckpointDeclineSchema = Type.Object({ executionId: Type.String(), checkpointId: Type.Integer(), reason: Type.String() });
 

@@ -90,6 +90,11 @@ export interface CheckpointAck {
    * checkpoint references it. Absent for a full snapshot, and never set for a savepoint.
    */
   readonly sharedFiles?: readonly string[];
+  /**
+   * Those of `sharedFiles` uploaded for an earlier checkpoint: the coordinator refuses the
+   * checkpoint if one of them is no longer referenced by a retained checkpoint (it may be gone).
+   */
+  readonly reusedSharedFiles?: readonly string[];
 }
 
 /** How a slot worker obtains the job's operators. */

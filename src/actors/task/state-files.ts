@@ -8,8 +8,10 @@
  *       parallelism, operators: { <operatorId>: OperatorSnapshot } }
  *
  * with an entry only for operators that have state. An OperatorSnapshot holds the canonical
- * keyed snapshot (src/state/snapshot.ts, grouped by key group), the operator state snapshot
- * (src/state/operator-state.ts), a source reader's splits and a sink's committables.
+ * keyed snapshot (src/state/snapshot.ts, grouped by key group) or, for an incremental RocksDB
+ * checkpoint, the handle on its files (paths relative to the state file's folder), the operator
+ * state snapshot (src/state/operator-state.ts), a source reader's splits and a sink's
+ * committables.
  *
  * The entries of each key group of keyed state are embedded CBOR items (tag 24), encoded one
  * key group after another with pauses in between (`encodeStateFileInSlices`), so a task with a
@@ -20,13 +22,22 @@
  * first, fsync'd, then renamed, so a reader never sees half a file.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { open, readFile, rename, rm } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { Tag } from 'cbor-x';
 import type { FileHandle } from 'node:fs/promises';
 import { cborHead, decode, encode } from '../../net/index.js';
 import type { OperatorSnapshot, RestoredOperatorState } from '../../operators/operator.js';
-import { DeferredKeyedSnapshot, encodedEntries, redistributeOperatorState, type KeyedStateSnapshot, type OperatorStateSnapshot } from '../../state/index.js';
+import {
+  DeferredKeyedSnapshot,
+  encodedEntries,
+  isIncrementalHandle,
+  redistributeOperatorState,
+  type IncrementalKeyedStateHandle,
+  type KeyedStateHandle,
+  type OperatorStateSnapshot,
+} from '../../state/index.js';
+import { syncFolder } from '../../util/durable-files.js';
 import { StateFileError } from './errors.js';
 import type { TaskRestore } from './deployment.js';
 
@@ -47,8 +58,8 @@ export interface TaskStateFile<S = StoredOperatorSnapshot> {
   readonly operators: Readonly<Record<string, S>>;
 }
 
-/** An operator's snapshot as a state file holds it: keyed state read in full. */
-export type StoredOperatorSnapshot = Omit<OperatorSnapshot, 'keyed'> & { readonly keyed?: KeyedStateSnapshot };
+/** An operator's snapshot as a state file holds it: keyed state read in full, or an incremental checkpoint's files. */
+export type StoredOperatorSnapshot = Omit<OperatorSnapshot, 'keyed'> & { readonly keyed?: KeyedStateHandle };
 
 /** The file name of a subtask's state in a checkpoint's folder. */
 export function stateFileName(vertexId: string, subtaskIndex: number): string {
@@ -69,12 +80,18 @@ export interface StateFileChunks {
 export async function encodeStateFileInSlices(
   state: TaskStateFile<OperatorSnapshot>,
   pause: () => Promise<void> = () => new Promise((resolve) => setImmediate(resolve)),
+  folder?: string,
 ): Promise<StateFileChunks> {
   let sinceLastPause = 0;
   const operators: Record<string, unknown> = {};
   for (const [id, op] of Object.entries(state.operators)) {
     if (op.keyed === undefined) {
       operators[id] = op;
+      continue;
+    }
+    if (isIncrementalHandle(op.keyed)) {
+      if (folder === undefined) throw new Error('An incremental keyed state handle needs the state file\'s folder to be written.');
+      operators[id] = { ...op, keyed: relativeHandle(op.keyed, folder) };
       continue;
     }
     const keyed = op.keyed instanceof DeferredKeyedSnapshot ? await op.keyed.materialize() : op.keyed;
@@ -133,9 +150,33 @@ function pushChunks(value: unknown, out: Uint8Array[]): void {
 }
 
 
-/** Decodes the key groups' embedded entries in place (see encodeStateFileInSlices). */
+/** The handle with its files' paths relative to `folder` (the state file's), so a checkpoint's folder can move with its job's. */
+function relativeHandle(handle: IncrementalKeyedStateHandle, folder: string): IncrementalKeyedStateHandle {
+  const rel = (f: { name: string; path: string }) => ({ name: f.name, path: relative(folder, f.path) });
+  return { ...handle, sharedFiles: handle.sharedFiles.map(rel), privateFiles: handle.privateFiles.map(rel) };
+}
+
+/** The handle with its files' paths absolute again, resolved against the state file's folder. */
+function absoluteHandle(handle: IncrementalKeyedStateHandle, folder: string, path: string): IncrementalKeyedStateHandle {
+  const abs = (f: unknown) => {
+    const file = f as { name?: unknown; path?: unknown };
+    if (typeof file !== 'object' || file === null || typeof file.path !== 'string') throw new StateFileError(path, 'a file of its incremental keyed state has no path');
+    return { ...file, path: isAbsolute(file.path) ? file.path : resolve(folder, file.path) };
+  };
+  const list = (files: unknown, what: string): unknown[] => {
+    if (!Array.isArray(files)) throw new StateFileError(path, `the ${what} of its incremental keyed state are not a list`);
+    return files.map(abs);
+  };
+  return { ...handle, sharedFiles: list(handle.sharedFiles, 'shared files'), privateFiles: list(handle.privateFiles, 'private files') } as IncrementalKeyedStateHandle;
+}
+
+/** Decodes the key groups' embedded entries in place (see encodeStateFileInSlices); incremental handles get absolute paths. */
 function unembed(file: TaskStateFile, path: string): void {
   for (const op of Object.values(file.operators)) {
+    if (isIncrementalHandle(op.keyed)) {
+      (op as { keyed: KeyedStateHandle }).keyed = absoluteHandle(op.keyed, dirname(path), path);
+      continue;
+    }
     for (const s of op.keyed?.states ?? []) {
       for (const group of s.keyGroups) {
         const entries = group.entries as unknown;
@@ -157,11 +198,13 @@ export function encodeStateFile(state: TaskStateFile): Uint8Array {
 }
 
 /**
- * Writes `bytes` durably as `<dir>/<name>`: a temporary file, fsync, rename, then fsync of the
- * folder so the rename itself survives a crash. Resolves with the file's path.
+ * Writes `bytes` durably as `<dir>/<name>`, into the existing folder `dir`: a temporary file,
+ * fsync, rename, then fsync of the folder so the rename itself survives a crash. Resolves with
+ * the file's path.
  */
 export async function writeStateFile(dir: string, name: string, bytes: Uint8Array | StateFileChunks): Promise<string> {
-  await mkdir(dir, { recursive: true });
+  // The coordinator made the folder; one that is gone was discarded with its checkpoint, and
+  // must not come back with a file in it.
   const path = join(dir, name);
   const temporary = join(dir, `.${name}.${randomBytes(4).toString('hex')}.tmp`);
   try {
@@ -210,18 +253,6 @@ async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<void> {
   for (let at = 0; at < bytes.byteLength; ) {
     const { bytesWritten } = await handle.write(bytes, at, bytes.byteLength - at);
     at += bytesWritten;
-  }
-}
-
-async function syncFolder(dir: string): Promise<void> {
-  let handle;
-  try {
-    handle = await open(dir, 'r');
-    await handle.sync();
-  } catch {
-    // Some platforms and file systems cannot fsync a folder; the file itself is synced.
-  } finally {
-    await handle?.close();
   }
 }
 
@@ -291,7 +322,7 @@ export async function readRestoredState(restore: TaskRestore, subtaskIndex: numb
   const result = new Map<string, RestoredOperatorState>();
   for (const id of operatorIds) {
     const parts = files.map((f) => f?.operators[id]);
-    const keyed: KeyedStateSnapshot[] = [];
+    const keyed: KeyedStateHandle[] = [];
     for (const p of parts) if (p?.keyed !== undefined) keyed.push(p.keyed);
     const operatorSnapshots: (OperatorStateSnapshot | undefined)[] = parts.map((p) => p?.operator);
     const operator = operatorSnapshots.some((s) => s !== undefined) ? redistributeOperatorState(operatorSnapshots, parallelism)[subtaskIndex] : undefined;

@@ -65,6 +65,8 @@ export class StreamTask {
    * The head operator's RocksDB backend with its inputs' key selectors: each input batch's keys
    * are read from RocksDB in one go before the batch runs.
    */
+  /** The keyed backends of the chain's operators, told of completed and aborted checkpoints. */
+  private readonly keyedBackends: KeyedStateBackend[] = [];
   private prefetcher: { backend: RocksDBKeyedStateBackend; keySelectors: readonly (((value: unknown) => unknown) | undefined)[] } | undefined;
 
   /**
@@ -189,6 +191,12 @@ export class StreamTask {
 
   /** The backend `state.backend.type` names; over RocksDB, in a folder of its own under the local directory. */
   private createKeyedStateBackend(c: ChainedOperator, range: KeyGroupRange, maxParallelism: number): KeyedStateBackend {
+    const backend = this.newKeyedStateBackend(c, range, maxParallelism);
+    this.keyedBackends.push(backend);
+    return backend;
+  }
+
+  private newKeyedStateBackend(c: ChainedOperator, range: KeyGroupRange, maxParallelism: number): KeyedStateBackend {
     const settings = this.job.settings.stateBackend;
     // BATCH jobs keep keyed state on the heap, as Flink's batch execution ignores the backend.
     if (settings?.type !== 'rocksdb' || this.job.settings.runtimeMode === 'BATCH') return new HeapKeyedStateBackend(range, maxParallelism);
@@ -199,6 +207,7 @@ export class StreamTask {
       maxParallelism,
       directory: join(localDir, `job_${d.jobId}_op_${c.node.operatorId}_${d.subtaskIndex}_${d.attemptNumber}_${randomUUID()}`),
       residentKeys: settings.residentKeys,
+      incremental: settings.incremental,
     });
     if (c === this.chain[0]) {
       const t = c.node.transformation;
@@ -398,6 +407,7 @@ export class StreamTask {
 
   notifyCheckpointComplete(checkpointId: number): void {
     if (this.state !== 'RUNNING') return;
+    for (const backend of this.keyedBackends) backend.notifyCheckpointComplete?.(checkpointId);
     this.checkpoints.notifyComplete(checkpointId);
     const waiting = this.awaitingFinal;
     if (waiting !== undefined && waiting.checkpointId !== undefined && checkpointId >= waiting.checkpointId) {
@@ -441,6 +451,7 @@ export class StreamTask {
     if (this.state !== 'RUNNING') return;
     // Channels blocked for it carry on.
     if (this.gate?.abort(checkpointId) === true) this.host.schedule(this);
+    for (const backend of this.keyedBackends) backend.notifyCheckpointAborted?.(checkpointId);
     this.checkpoints.notifyAborted(checkpointId);
   }
 

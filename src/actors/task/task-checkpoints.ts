@@ -6,9 +6,11 @@
  * overtakes the barrier. The asynchronous part encodes the chain's snapshot once, writes it
  * durably and acknowledges; a failure anywhere declines the checkpoint and the task runs on.
  */
+import { dirname } from 'node:path';
 import type { BarrierInfo, RecordWriter } from '../../net/channels/index.js';
 import type { OperatorSnapshot } from '../../operators/operator.js';
 import { DeferredKeyedSnapshot } from '../../state/index.js';
+import { sharedStateDir } from '../checkpoint/storage.js';
 import type { ChainedOperator } from './chain.js';
 import type { FromWorker, TaskDeployment } from './deployment.js';
 import { encodeStateFileInSlices, STATE_FILE_FORMAT, STATE_FILE_VERSION, stateFileName, writeStateFile } from './state-files.js';
@@ -31,9 +33,17 @@ export interface CheckpointingTask {
 
 type Snapshots = Array<readonly [operatorId: string, snapshot: OperatorSnapshot | undefined]>;
 
-/** Gives up snapshots still to be read (a RocksDB iterator each) of a checkpoint that will not be written. */
-function discardDeferred(snapshots: Snapshots): void {
+/** Gives up snapshots still to be read (a RocksDB iterator or local copy each) of a checkpoint that will not be written. */
+function discardDeferred(snapshots: Iterable<readonly [string, OperatorSnapshot | undefined]>): void {
   for (const [, s] of snapshots) if (s?.keyed instanceof DeferredKeyedSnapshot) s.keyed.discard();
+}
+
+/** What the asynchronous part wrote. */
+interface Persisted {
+  readonly file: string | null;
+  readonly bytes: number;
+  readonly sharedFiles: readonly string[];
+  readonly reusedSharedFiles: readonly string[];
 }
 
 export class TaskCheckpoints {
@@ -90,43 +100,67 @@ export class TaskCheckpoints {
   }
 
   private persist(barrier: BarrierInfo, snapshots: Snapshots, alignmentMs: number, syncMs: number): void {
-    const d = this.task.deployment;
-    const operators: Record<string, OperatorSnapshot> = {};
-    let any = false;
-    for (const [opId, snapshot] of snapshots) {
-      if (snapshot === undefined) continue;
-      operators[opId] = snapshot;
-      any = true;
-    }
     const started = this.task.now();
-    const write = async (): Promise<{ file: string | null; bytes: number }> => {
-      if (!any) return { file: null, bytes: 0 };
-      const bytes = await encodeStateFileInSlices({
-        format: STATE_FILE_FORMAT,
-        version: STATE_FILE_VERSION,
-        checkpointId: barrier.checkpointId,
-        vertexId: d.vertexId,
-        subtaskIndex: d.subtaskIndex,
-        parallelism: d.parallelism,
-        operators,
-      });
-      const file = await writeStateFile(barrier.targetDir, stateFileName(d.vertexId, d.subtaskIndex), bytes);
-      return { file, bytes: bytes.byteLength };
-    };
-    write().then(
-      ({ file, bytes }) =>
+    this.write(barrier, snapshots).then(
+      ({ file, bytes, sharedFiles, reusedSharedFiles }) =>
         this.task.report({
           type: 'acknowledgeCheckpoint',
-          executionId: d.executionId,
+          executionId: this.task.deployment.executionId,
           checkpointId: barrier.checkpointId,
           file,
           bytes,
           alignmentMs,
           syncMs,
           asyncMs: this.task.now() - started,
+          ...(sharedFiles.length > 0 ? { sharedFiles } : {}),
+          ...(reusedSharedFiles.length > 0 ? { reusedSharedFiles } : {}),
         }),
       (err: unknown) => this.decline(barrier.checkpointId, err),
     );
+  }
+
+  /**
+   * Writes the chain's snapshots: keyed state that can be written incrementally is, for a
+   * checkpoint (never a savepoint, which is canonical and self-contained); the rest goes into
+   * the task's state file. `bytes` counts what was written for this checkpoint.
+   */
+  private async write(barrier: BarrierInfo, snapshots: Snapshots): Promise<Persisted> {
+    const d = this.task.deployment;
+    const operators: Record<string, OperatorSnapshot> = {};
+    for (const [opId, snapshot] of snapshots) if (snapshot !== undefined) operators[opId] = snapshot;
+    const ids = Object.keys(operators);
+    if (ids.length === 0) return { file: null, bytes: 0, sharedFiles: [], reusedSharedFiles: [] };
+    const sharedFiles: string[] = [];
+    const reusedSharedFiles: string[] = [];
+    let uploaded = 0;
+    const file = stateFileName(d.vertexId, d.subtaskIndex);
+    let next = 0;
+    try {
+      for (; next < ids.length; next++) {
+        const id = ids[next]!;
+        const keyed = operators[id]!.keyed;
+        if (barrier.kind !== 'CHECKPOINT' || !(keyed instanceof DeferredKeyedSnapshot) || keyed.upload === undefined) continue;
+        const upload = await keyed.upload({
+          checkpointId: barrier.checkpointId,
+          checkpointDir: barrier.targetDir,
+          sharedDir: sharedStateDir(dirname(barrier.targetDir)),
+          name: `${file}-${id}`,
+        });
+        operators[id] = { ...operators[id], keyed: upload.handle };
+        sharedFiles.push(...upload.sharedFiles);
+        reusedSharedFiles.push(...upload.reusedSharedFiles);
+        uploaded += upload.bytesWritten;
+      }
+    } catch (err) {
+      discardDeferred(ids.slice(next + 1).map((id) => [id, operators[id]] as const));
+      throw err;
+    }
+    const bytes = await encodeStateFileInSlices(
+      { format: STATE_FILE_FORMAT, version: STATE_FILE_VERSION, checkpointId: barrier.checkpointId, vertexId: d.vertexId, subtaskIndex: d.subtaskIndex, parallelism: d.parallelism, operators },
+      undefined,
+      barrier.targetDir,
+    );
+    return { file: await writeStateFile(barrier.targetDir, file, bytes), bytes: bytes.byteLength + uploaded, sharedFiles, reusedSharedFiles };
   }
 
   decline(checkpointId: number, reason: unknown): void {

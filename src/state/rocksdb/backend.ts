@@ -18,8 +18,19 @@
  * iterator over the range after a flush, while the task goes on; timers are on the heap and
  * copied, as the heap backend does (Flink's `state.backend.rocksdb.timer-service.factory:
  * HEAP`).
+ *
+ * Incremental checkpoints (`incremental`): after the flush, the worker copies the database as
+ * it is into a local folder (SST files hard-linked: RocksDB never changes one). A checkpoint
+ * then uploads only the SST files that the last checkpoint known complete did not have, into
+ * the job's `shared/` folder, and references the others again; the small mutable files go into
+ * the checkpoint's own folder (IncrementalKeyedStateHandle). A savepoint reads the same local
+ * copy in the canonical form. A restore at the same key groups links the files into the
+ * database's folder; at another parallelism it opens each old subtask's files as a database of
+ * their own and copies the rows of its key groups.
  */
-import { rm } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { access, mkdir, rm } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import type { AggregatingStateDescriptor, AnyStateDescriptor, ListStateDescriptor, MapStateDescriptor, ReducingStateDescriptor, StateDescriptor, ValueStateDescriptor } from '../descriptors.js';
 import { NoCurrentKeyError, StateKindMismatchError, StateRestoreError, UnknownStateError } from '../errors.js';
 import { restoreValue } from '../heap-backend.js';
@@ -28,13 +39,21 @@ import { KeyContext, VOID_NAMESPACE, type VoidNamespace } from '../key-context.j
 import { assignToKeyGroup, checkKeyGroupRange, computeKeyGroupForKeyHash, hashKey, KeyGroupRange, type KeyGroupRangeData } from '../key-groups.js';
 import { decodeKeyId, keyIdentity, type KeyId } from '../key-identity.js';
 import type { KeyedStateBackend } from '../keyed-backend.js';
+import { copyFileDurably, syncFolder } from '../../util/durable-files.js';
 import {
   DeferredKeyedSnapshot,
   expectArray,
   expectKeyGroup,
   expectKeyedSnapshot,
+  expectMaxParallelism,
   expectRecord,
+  INCREMENTAL_HANDLE_FORMAT,
+  isIncrementalHandle,
   KEYED_STATE_SNAPSHOT_VERSION,
+  type IncrementalKeyedStateHandle,
+  type IncrementalTarget,
+  type IncrementalUpload,
+  type KeyedStateHandle,
   type KeyedStateEntry,
   type KeyedStateSnapshot,
   type KeyedStateSnapshotState,
@@ -44,8 +63,9 @@ import {
 import type { AggregatingState, KeyedStateFunction, ListState, MapState, ReducingState, State, StateKind, ValueState } from '../state.js';
 import type { CurrentKeySlot, StateStorage } from '../state-storage.js';
 import { InternalTimerService, type TimeDomain } from '../timers.js';
+import type { LocalCheckpoint } from './checkpoint.js';
 import { RocksDBHandle } from './db-client.js';
-import { pack, WriteBatchBuilder, type RocksDBTuning } from './protocol.js';
+import { pack, WriteBatchBuilder, type DbFile, type RocksDBTuning } from './protocol.js';
 import { decodeRow, decodeRowKey, encodeId, decodeId, encodeRow, keyGroupBounds, liveValue, META_ROW_KEY, rowKey, storedValue, type MetaRow } from './rows.js';
 
 const STATE_KINDS: readonly StateKind[] = ['VALUE', 'LIST', 'MAP', 'REDUCING', 'AGGREGATING'];
@@ -61,12 +81,19 @@ export interface RocksDBBackendOptions {
   /** Keys kept decoded on the heap at most (more while one batch needs them). */
   readonly residentKeys?: number;
   readonly tuning?: RocksDBTuning;
+  /** Checkpoints (not savepoints) as RocksDB's files, uploading only new ones (`state.backend.incremental`). */
+  readonly incremental?: boolean;
 }
 
 /** One key's state, decoded: per state id, the value in the void namespace and the others. */
 class ResidentKey {
   /** Touched since it was last written back. */
   dirty = false;
+  /**
+   * Its row as RocksDB has it (undefined: no row): a touched key whose row comes out the same
+   * is not written again, so keys only read add nothing to the next incremental checkpoint.
+   */
+  stored: Uint8Array | undefined = undefined;
   /** Used since the last eviction sweep passed it. */
   used = true;
   /** Its place in the backend's sweep order. */
@@ -107,7 +134,8 @@ class RocksDBStateTable<V> implements StateStorage<V> {
   constructor(
     readonly name: string,
     readonly kind: StateKind,
-    readonly id: number,
+    /** Its number in rows; changes only when a restore adopts the numbering of a checkpoint's files. */
+    public id: number,
     private readonly ctx: ResidentKeyContext,
     private readonly backend: RocksDBKeyedStateBackend,
   ) {}
@@ -193,6 +221,17 @@ export class RocksDBKeyedStateBackend<K = unknown> implements KeyedStateBackend<
   private readonly residentKeys: number;
   private metaDirty = false;
   private disposed = false;
+  /** Whether anything was restored: a restore that replaces the database's files must come first. */
+  private restored = false;
+  /** Local copies of the database made so far (their folders are numbered). */
+  private copies = 0;
+  /**
+   * The shared files of the last checkpoint known complete (or restored), by SST name: what an
+   * incremental checkpoint may reference instead of uploading. Replaced, never changed.
+   */
+  private reusable: ReadonlyMap<string, string> = new Map();
+  /** The files of incremental checkpoints not yet known complete, and whether each reused any. */
+  private readonly uploads = new Map<number, { readonly files: ReadonlyMap<string, string>; readonly reused: boolean }>();
   /** Keys read from RocksDB one at a time, and with a batch's multi-get: for tests and metrics. */
   readonly stats = { singleReads: 0, prefetchedKeys: 0, multiGets: 0, evicted: 0, flushes: 0 };
 
@@ -407,7 +446,10 @@ export class RocksDBKeyedStateBackend<K = unknown> implements KeyedStateBackend<
       const { index, keyId } = missing[i]!;
       const r = new ResidentKey(keyId, index);
       const bytes = values[i];
-      if (bytes !== undefined) this.fill(r, decodeRow(bytes));
+      if (bytes !== undefined) {
+        this.fill(r, decodeRow(bytes));
+        r.stored = bytes;
+      }
       let group = this.residents[index];
       if (group === undefined) {
         group = new Map();
@@ -443,10 +485,17 @@ export class RocksDBKeyedStateBackend<K = unknown> implements KeyedStateBackend<
     for (const r of this.sweep) {
       if (!r.dirty) continue;
       r.dirty = false;
-      const key = rowKey(start + r.index, r.keyId);
       const triples = this.triplesOf(r);
-      if (triples.length === 0) batch.del(key);
-      else batch.put(key, encodeRow(triples));
+      if (triples.length === 0) {
+        if (r.stored === undefined) continue;
+        batch.del(rowKey(start + r.index, r.keyId));
+        r.stored = undefined;
+      } else {
+        const bytes = encodeRow(triples);
+        if (r.stored !== undefined && Buffer.compare(bytes, r.stored) === 0) continue;
+        batch.put(rowKey(start + r.index, r.keyId), bytes);
+        r.stored = bytes;
+      }
       if (batch.size >= ROWS_PER_WRITE) this.db.write(batch.take());
     }
     if (batch.size > 0) this.db.write(batch.take());
@@ -515,68 +564,229 @@ export class RocksDBKeyedStateBackend<K = unknown> implements KeyedStateBackend<
   /** Calls `fn` for every row of the range, synchronously, after writing touched keys back. */
   private forEachRow(fn: (keyGroup: number, keyId: KeyId, triples: readonly unknown[]) => void): void {
     this.flush();
-    let [from, to] = keyGroupBounds(this.keyGroupRange.startKeyGroup, this.keyGroupRange.endKeyGroup);
-    for (;;) {
-      const { rows, done } = this.db.scan(from, to, 1024);
+    const [from, to] = keyGroupBounds(this.keyGroupRange.startKeyGroup, this.keyGroupRange.endKeyGroup);
+    scanRows(this.db, from, to, (rows) => {
       for (const [key, value] of rows) {
         const { keyGroup, keyId } = decodeRowKey(key);
         fn(keyGroup, keyId, decodeRow(value));
       }
-      if (done || rows.length === 0) return;
-      const last = rows[rows.length - 1]![0];
-      from = new Uint8Array(last.byteLength + 1);
-      from.set(last);
-    }
+    });
   }
 
   /**
-   * The canonical snapshot: touched keys are written back now, and an iterator opened behind
-   * those writes reads the range as it is at this moment, while the task goes on.
+   * The snapshot, as it is at this moment: touched keys are written back now, and what reads
+   * the state is queued behind those writes in the worker, so the task goes on meanwhile. Full
+   * snapshots read the range through an iterator; incremental ones copy the database locally
+   * first (see the top of this file).
    */
   snapshot(): DeferredKeyedSnapshot {
     this.flush();
     const timers: TimerServiceSnapshot[] = [];
     for (const service of this.timerServices.values()) timers.push(service.snapshot());
-    const [from, to] = keyGroupBounds(this.keyGroupRange.startKeyGroup, this.keyGroupRange.endKeyGroup);
-    const rows = this.db.iterate(from, to);
-    const tables = [...this.tablesById];
+    const tables = this.tablesById.map(({ name, kind }) => ({ name, kind }));
     const header = { version: KEYED_STATE_SNAPSHOT_VERSION, maxParallelism: this.maxParallelism, keyGroupRange: this.keyGroupRange.toData() };
+    const [from, to] = keyGroupBounds(this.keyGroupRange.startKeyGroup, this.keyGroupRange.endKeyGroup);
+    if (this.options.incremental !== true) {
+      const rows = this.db.iterate(from, to);
+      return new DeferredKeyedSnapshot(
+        async () => ({ ...header, states: await canonicalStates(rows, tables), timers }),
+        () => void rows.close(),
+      );
+    }
+    const directory = `${this.options.directory}.copy-${++this.copies}`;
+    const copied = this.db.checkpoint(directory);
+    const removeCopy = (): Promise<void> => copied.then(
+      () => rm(directory, { recursive: true, force: true }),
+      () => rm(directory, { recursive: true, force: true }),
+    );
     return new DeferredKeyedSnapshot(
       async () => {
-        const byState = tables.map(() => new Map<number, KeyedStateEntry[]>());
-        for await (const chunk of rows) {
-          for (const [key, value] of chunk) {
-            const { keyGroup, keyId } = decodeRowKey(key);
-            const userKey = decodeKeyId(keyId);
+        try {
+          await copied;
+          const db = await RocksDBHandle.open(directory);
+          try {
+            return { ...header, states: await canonicalStates(db.iterate(from, to), tables), timers };
+          } finally {
+            await db.close();
+          }
+        } finally {
+          await removeCopy();
+        }
+      },
+      () => void removeCopy().catch(() => undefined),
+      async (target) => {
+        try {
+          return await this.upload(await copied, target, { format: INCREMENTAL_HANDLE_FORMAT, ...header, states: tables.map(({ name, kind }) => ({ name, kind })), timers });
+        } finally {
+          await removeCopy();
+        }
+      },
+    );
+  }
+
+  /**
+   * Writes a local copy of the database as an incremental checkpoint: SST files the last
+   * checkpoint known complete uploaded to this job's shared folder are referenced again, the
+   * others uploaded under a new unique name; the mutable files go into the checkpoint's folder.
+   * Every file is synced before this resolves. On failure, the files uploaded for it go again.
+   */
+  private async upload(
+    copy: LocalCheckpoint,
+    target: IncrementalTarget,
+    base: Omit<IncrementalKeyedStateHandle, 'sharedFiles' | 'privateFiles'>,
+  ): Promise<IncrementalUpload> {
+    const sharedDir = resolve(target.sharedDir);
+    const privateDir = join(resolve(target.checkpointDir), target.name);
+    const reusable = this.reusable;
+    const files = new Map<string, string>();
+    const reused: string[] = [];
+    const written: string[] = [];
+    let bytesWritten = 0;
+    try {
+      // Not recursive: a checkpoint discarded meanwhile (its folder removed) gets no files.
+      await mkdir(privateDir);
+      const privateFiles = [];
+      for (const name of copy.privateFiles) {
+        const path = join(privateDir, name);
+        bytesWritten += await copyFileDurably(join(copy.directory, name), path);
+        privateFiles.push({ name, path });
+      }
+      await mkdir(sharedDir, { recursive: true });
+      for (const name of copy.sharedFiles) {
+        const known = reusable.get(name);
+        // Files of another job's checkpoint (a restore with `run -s`) are that job's to delete: upload ours.
+        if (known !== undefined && dirname(known) === sharedDir) {
+          files.set(name, known);
+          reused.push(known);
+          continue;
+        }
+        if (this.disposed) throw new Error(`the task ended while checkpoint ${target.checkpointId} uploaded its RocksDB files`);
+        const path = join(sharedDir, `${randomUUID()}-${name}`);
+        written.push(path);
+        bytesWritten += await copyFileDurably(join(copy.directory, name), path);
+        files.set(name, path);
+      }
+      await syncFolder(sharedDir);
+      await syncFolder(privateDir);
+      // Discarded while uploading: nobody would remove what was uploaded for it.
+      if (!(await exists(privateDir))) throw new Error(`checkpoint ${target.checkpointId} was discarded while its RocksDB files were uploaded`);
+      this.uploads.set(target.checkpointId, { files, reused: reused.length > 0 });
+      return {
+        handle: { ...base, sharedFiles: [...files].map(([name, path]) => ({ name, path })), privateFiles },
+        sharedFiles: [...files.values()],
+        reusedSharedFiles: reused,
+        bytesWritten,
+      };
+    } catch (error) {
+      // The checkpoint will not have these; the coordinator never heard of them.
+      await Promise.all([...written, privateDir].map((path) => rm(path, { recursive: true, force: true }).catch(() => undefined)));
+      throw error;
+    }
+  }
+
+  /** The checkpoint is complete: its shared files are the ones the next checkpoints may reuse. */
+  notifyCheckpointComplete(checkpointId: number): void {
+    const done = this.uploads.get(checkpointId);
+    if (done !== undefined) this.reusable = done.files;
+    for (const id of [...this.uploads.keys()]) if (id <= checkpointId) this.uploads.delete(id);
+  }
+
+  /**
+   * The checkpoint was given up. If it reused files, that may be why: the coordinator refuses
+   * a checkpoint that references a file no retained checkpoint still has (this backend heard
+   * of a completion late). The next checkpoint then uploads every file afresh.
+   */
+  notifyCheckpointAborted(checkpointId: number): void {
+    const aborted = this.uploads.get(checkpointId);
+    this.uploads.delete(checkpointId);
+    if (aborted?.reused === true) this.reusable = new Map();
+  }
+
+  /**
+   * Loads the key groups of this backend's range from snapshots: canonical ones (of either
+   * backend) written to RocksDB a key group at a time, incremental ones from their files.
+   */
+  restore(snapshots: readonly KeyedStateHandle[]): void {
+    const incremental = snapshots.filter(isIncrementalHandle);
+    if (incremental.length > 0) this.restoreIncremental(incremental);
+    this.restoreCanonical(snapshots.filter((s): s is KeyedStateSnapshot => !isIncrementalHandle(s)));
+    this.restored = true;
+  }
+
+  /**
+   * Incremental checkpoints' files. One old subtask with exactly this key-group range (the same
+   * parallelism): its files become this database, linked, not read. Otherwise each old
+   * subtask's files are opened as a database of their own, and the rows of this range copied.
+   */
+  private restoreIncremental(raw: readonly IncrementalKeyedStateHandle[]): void {
+    const mine = this.keyGroupRange;
+    const handles = raw.map((h) => checkIncrementalHandle(h, this.maxParallelism)).filter((h) => overlap(h.keyGroupRange, mine) !== undefined);
+    for (let i = 0; i < handles.length; i++) {
+      for (let j = i + 1; j < handles.length; j++) {
+        if (overlap(handles[i]!.keyGroupRange, handles[j]!.keyGroupRange) !== undefined) {
+          throw new StateRestoreError('Two RocksDB incremental snapshots hold the same key groups: they must come from subtasks with disjoint key groups.', undefined);
+        }
+      }
+    }
+    const only = handles.length === 1 ? handles[0]! : undefined;
+    if (only !== undefined && !this.restored && this.sweep.length === 0 && sameRange(only.keyGroupRange, mine)) {
+      this.db.restoreFiles(filesOf(only));
+      this.adoptStateIds(only.states);
+      this.reusable = new Map(only.sharedFiles.map((f) => [f.name, f.path]));
+    } else {
+      handles.forEach((h, i) => this.copyRows(h, `${this.options.directory}.restore-${i}`));
+    }
+    for (const h of handles) for (const timers of h.timers) this.getInternalTimerService<unknown>(timers.name).restore(timers);
+    this.metaDirty = true;
+  }
+
+  /** Numbers the states as the restored files' rows do; states this backend had and they lack come after. */
+  private adoptStateIds(states: IncrementalKeyedStateHandle['states']): void {
+    const ordered = states.map(({ name, kind }) => this.tableFor<unknown>(name, kind));
+    for (const table of this.tablesById) if (!ordered.includes(table)) ordered.push(table);
+    this.tablesById.length = 0;
+    ordered.forEach((table, id) => {
+      table.id = id;
+      this.tablesById.push(table);
+    });
+  }
+
+  /** Copies the rows of this range out of an old subtask's files, opened in `directory`, renumbering the states. */
+  private copyRows(handle: IncrementalKeyedStateHandle, directory: string): void {
+    const source = RocksDBHandle.openLater(directory);
+    try {
+      source.restoreFiles(filesOf(handle));
+      const ids = handle.states.map(({ name, kind }) => this.tableFor<unknown>(name, kind).id);
+      const renumber = ids.some((id, old) => id !== old);
+      const [start, end] = overlap(handle.keyGroupRange, this.keyGroupRange)!;
+      const [from, to] = keyGroupBounds(start, end);
+      const batch = new WriteBatchBuilder();
+      scanRows(source, from, to, (rows) => {
+        for (const [key, value] of rows) {
+          if (!renumber) {
+            batch.put(key, value);
+          } else {
             const triples = decodeRow(value);
-            for (let i = 0; i < triples.length; i += 3) {
-              const id = triples[i] as number;
-              const groups = byState[id]!;
-              let entries = groups.get(keyGroup);
-              if (entries === undefined) {
-                entries = [];
-                groups.set(keyGroup, entries);
-              }
-              entries.push([userKey, decodeKeyId(decodeId(triples[i + 1])), canonicalOf(tables[id]!.kind, triples[i + 2])]);
-            }
+            for (let i = 0; i < triples.length; i += 3) triples[i] = ids[triples[i] as number];
+            batch.put(key, encodeRow(triples));
           }
         }
-        const states: KeyedStateSnapshotState[] = tables.map((t, id) => ({
-          name: t.name,
-          kind: t.kind,
-          keyGroups: [...byState[id]!].sort((a, b) => a[0] - b[0]).map(([keyGroup, entries]): KeyGroupEntries => ({ keyGroup, entries })),
-        }));
-        return { ...header, states, timers };
-      },
-      () => void rows.close(),
-    );
+        if (batch.size >= ROWS_PER_WRITE) this.db.write(batch.take());
+      });
+      if (batch.size > 0) this.db.write(batch.take());
+    } finally {
+      void source
+        .close()
+        .catch(() => undefined)
+        .then(() => rm(directory, { recursive: true, force: true }));
+    }
   }
 
   /**
    * Loads the key groups of this backend's range from canonical snapshots (of either backend),
    * written to RocksDB a key group at a time.
    */
-  restore(snapshots: readonly KeyedStateSnapshot[]): void {
+  private restoreCanonical(snapshots: readonly KeyedStateSnapshot[]): void {
     const seen = new Map<string, Set<number>>();
     const start = this.keyGroupRange.startKeyGroup;
     for (const raw of snapshots) {
@@ -699,3 +909,105 @@ function canonicalOf(kind: StateKind, stored: unknown): unknown {
   return (stored as [unknown, unknown][]).map(([id, v]) => [decodeKeyId(decodeId(id)), v]);
 }
 
+
+/** The states in the canonical form, read from an iterator over rows. */
+async function canonicalStates(
+  rows: AsyncIterable<Array<[Uint8Array, Uint8Array]>>,
+  tables: ReadonlyArray<{ readonly name: string; readonly kind: StateKind }>,
+): Promise<KeyedStateSnapshotState[]> {
+  const byState = tables.map(() => new Map<number, KeyedStateEntry[]>());
+  for await (const chunk of rows) {
+    for (const [key, value] of chunk) {
+      const { keyGroup, keyId } = decodeRowKey(key);
+      const userKey = decodeKeyId(keyId);
+      const triples = decodeRow(value);
+      for (let i = 0; i < triples.length; i += 3) {
+        const id = triples[i] as number;
+        const groups = byState[id]!;
+        let entries = groups.get(keyGroup);
+        if (entries === undefined) {
+          entries = [];
+          groups.set(keyGroup, entries);
+        }
+        entries.push([userKey, decodeKeyId(decodeId(triples[i + 1])), canonicalOf(tables[id]!.kind, triples[i + 2])]);
+      }
+    }
+  }
+  return tables.map((t, id) => ({
+    name: t.name,
+    kind: t.kind,
+    keyGroups: [...byState[id]!].sort((a, b) => a[0] - b[0]).map(([keyGroup, entries]): KeyGroupEntries => ({ keyGroup, entries })),
+  }));
+}
+
+/** Calls `fn` with every row from `gte` to `lt`, a thousand or so at a time, synchronously. */
+function scanRows(db: RocksDBHandle, gte: Uint8Array, lt: Uint8Array, fn: (rows: ReadonlyArray<[Uint8Array, Uint8Array]>) => void): void {
+  let from = gte;
+  for (;;) {
+    const { rows, done } = db.scan(from, lt, 1024);
+    fn(rows);
+    if (done || rows.length === 0) return;
+    const last = rows[rows.length - 1]![0];
+    from = new Uint8Array(last.byteLength + 1);
+    from.set(last);
+  }
+}
+
+function filesOf(handle: IncrementalKeyedStateHandle): DbFile[] {
+  return [
+    ...handle.sharedFiles.map((f) => ({ from: f.path, name: f.name, link: true })),
+    ...handle.privateFiles.map((f) => ({ from: f.path, name: f.name, link: false })),
+  ];
+}
+
+/** The key groups two ranges share, or undefined. */
+function overlap(a: KeyGroupRangeData, b: KeyGroupRangeData): [number, number] | undefined {
+  const start = Math.max(a.startKeyGroup, b.startKeyGroup);
+  const end = Math.min(a.endKeyGroup, b.endKeyGroup);
+  return start <= end ? [start, end] : undefined;
+}
+
+function sameRange(a: KeyGroupRangeData, b: KeyGroupRangeData): boolean {
+  return a.startKeyGroup === b.startKeyGroup && a.endKeyGroup === b.endKeyGroup;
+}
+
+/** The handle, once it is well-formed and of this job's max parallelism; a StateRestoreError otherwise. */
+function checkIncrementalHandle(raw: unknown, maxParallelism: number): IncrementalKeyedStateHandle {
+  const handle = expectRecord(raw, 'a RocksDB incremental snapshot', undefined);
+  if (handle['version'] !== KEYED_STATE_SNAPSHOT_VERSION) {
+    throw new StateRestoreError(`RocksDB incremental snapshot version ${String(handle['version'])} is not supported (expected ${KEYED_STATE_SNAPSHOT_VERSION}).`, undefined);
+  }
+  expectMaxParallelism(handle, maxParallelism);
+  const range = expectRecord(handle['keyGroupRange'], 'the key-group range of a RocksDB incremental snapshot', undefined);
+  const start = expectKeyGroup(range['startKeyGroup'], maxParallelism, undefined);
+  const end = expectKeyGroup(range['endKeyGroup'], maxParallelism, undefined);
+  if (start > end) throw new StateRestoreError(`Malformed snapshot: key-group range ${start}-${end} is empty.`, undefined);
+  const names = new Set<string>();
+  for (const rawState of expectArray(handle['states'], 'the states of a RocksDB incremental snapshot', undefined)) {
+    const state = expectRecord(rawState, 'a state of a RocksDB incremental snapshot', undefined);
+    const name = state['name'];
+    if (typeof name !== 'string' || name.length === 0 || names.has(name)) throw new StateRestoreError(`Malformed snapshot: a state has no name, or a name twice (${String(name)}).`, undefined);
+    names.add(name);
+    if (!STATE_KINDS.includes(state['kind'] as StateKind)) throw new StateRestoreError(`Malformed snapshot: state '${name}' has unknown kind ${String(state['kind'])}.`, name);
+  }
+  expectArray(handle['timers'], 'the timers of a RocksDB incremental snapshot', undefined);
+  for (const list of ['sharedFiles', 'privateFiles'] as const) {
+    for (const rawFile of expectArray(handle[list], `the ${list} of a RocksDB incremental snapshot`, undefined)) {
+      const file = expectRecord(rawFile, `a file of a RocksDB incremental snapshot`, undefined);
+      const name = file['name'];
+      const path = file['path'];
+      if (typeof name !== 'string' || !/^[A-Za-z0-9._-]+$/.test(name) || name === '.' || name === '..') {
+        throw new StateRestoreError(`Malformed snapshot: ${String(name)} is not a RocksDB file name.`, undefined);
+      }
+      if (typeof path !== 'string' || !path.startsWith('/')) throw new StateRestoreError(`Malformed snapshot: the path of RocksDB file ${name} is not absolute.`, undefined);
+    }
+  }
+  return raw as IncrementalKeyedStateHandle;
+}
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}

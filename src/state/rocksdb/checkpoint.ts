@@ -46,7 +46,8 @@ export async function captureClosedDatabase(source: string, target: string): Pro
   return { directory: target, sharedFiles, privateFiles };
 }
 
-async function linkOrCopy(from: string, to: string): Promise<void> {
+/** Hard-links `from` as `to`, or copies it where the two are on different file systems. */
+export async function linkOrCopy(from: string, to: string): Promise<void> {
   try {
     await link(from, to);
   } catch (error) {
@@ -55,3 +56,4 @@ async function linkOrCopy(from: string, to: string): Promise<void> {
     await copyFile(from, to);
   }
 }
+

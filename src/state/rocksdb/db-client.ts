@@ -12,7 +12,7 @@
 import { createRequire } from 'node:module';
 import { isMainThread, MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import type { LocalCheckpoint } from './checkpoint.js';
-import { unpack, type DbRequest, type DbRequestFrame, type DbResponseFrame, type DbResult, type RocksDBTuning } from './protocol.js';
+import { unpack, type DbFile, type DbRequest, type DbRequestFrame, type DbResponseFrame, type DbResult, type RocksDBTuning } from './protocol.js';
 
 const WORKER = new URL('./db-worker.mjs', import.meta.url);
 /** How long a synchronous call waits for the worker before it gives up. */
@@ -275,6 +275,15 @@ export class RocksDBHandle {
     const result = await this.link.call({ op: 'checkpoint', db: this.id, target });
     if (result.kind !== 'checkpoint') throw new RocksDBError(`unexpected answer ${result.kind} to checkpoint`);
     return { directory: result.directory, sharedFiles: result.sharedFiles, privateFiles: result.privateFiles };
+  }
+
+  /**
+   * Replaces the database with the one made of `files` (a checkpoint's), waiting until it is
+   * open again: RocksDB's files are linked or copied into its folder, nothing is read.
+   */
+  restoreFiles(files: readonly DbFile[]): void {
+    this.check();
+    this.link.callSync({ op: 'restoreFiles', db: this.id, files });
   }
 
   async close(): Promise<void> {

@@ -11,8 +11,9 @@
  */
 import { workerData, type MessagePort } from 'node:worker_threads';
 import type { LevelIterator, LevelRocksDB, RocksDBNative } from 'level-rocksdb';
-import { mkdir } from 'node:fs/promises';
-import { captureClosedDatabase } from './checkpoint.js';
+import { copyFile, mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { captureClosedDatabase, linkOrCopy } from './checkpoint.js';
 import { pack, unpack, type DbRequest, type DbRequestFrame, type DbResponseFrame, type DbResult, type RocksDBTuning } from './protocol.js';
 
 interface WorkerPorts {
@@ -257,6 +258,11 @@ async function serve(request: DbRequest): Promise<DbResult | undefined> {
     case 'checkpoint': {
       const db = database(request.db);
       const captured = await db.enqueue(async () => {
+        // Opening a database writes its log (the writes since the last flush) into an SST
+        // file: closed and opened once more, the copy holds them as an SST file, which the
+        // next checkpoint can reuse, rather than as a log, which each checkpoint copies.
+        await db.close();
+        await db.open();
         await db.close();
         try {
           return await captureClosedDatabase(db.dir, request.target);
@@ -265,6 +271,21 @@ async function serve(request: DbRequest): Promise<DbResult | undefined> {
         }
       });
       return { kind: 'checkpoint', ...captured };
+    }
+    case 'restoreFiles': {
+      const db = database(request.db);
+      await db.enqueue(async () => {
+        await db.close(true);
+        await rm(db.dir, { recursive: true, force: true });
+        await mkdir(db.dir, { recursive: true });
+        for (const file of request.files) {
+          const to = join(db.dir, file.name);
+          if (file.link) await linkOrCopy(file.from, to);
+          else await copyFile(file.from, to);
+        }
+        await db.open();
+      });
+      return { kind: 'ok' };
     }
     case 'close': {
       const db = databases.get(request.db);

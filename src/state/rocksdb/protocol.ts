@@ -25,7 +25,21 @@ export type DbRequest =
   | { readonly op: 'iterClose'; readonly db: number; readonly iterator: number }
   /** Closes the database, captures its folder into `target`, reopens it. */
   | { readonly op: 'checkpoint'; readonly db: number; readonly target: string }
+  /**
+   * Closes the database, replaces its folder's content with `files` (each hard-linked where
+   * `link`, copied otherwise, under `name`) and opens it again: a restore from a checkpoint's
+   * files.
+   */
+  | { readonly op: 'restoreFiles'; readonly db: number; readonly files: readonly DbFile[] }
   | { readonly op: 'close'; readonly db: number };
+
+/** A file to put in a database's folder: `from` (absolute) under the name `name`. */
+export interface DbFile {
+  readonly from: string;
+  readonly name: string;
+  /** Hard-link it (an immutable SST file) rather than copy it. */
+  readonly link: boolean;
+}
 
 export interface DbRequestFrame {
   readonly id: number;

@@ -3,7 +3,7 @@
  * test triggers a checkpoint at the source tasks, collects the acknowledgements, and deploys a
  * second run restored from the files they name — at the same parallelism and at another one.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
@@ -146,6 +146,8 @@ async function checkpoint(run: Run, id: number, dir: string, final = false): Pro
     traceContext: '',
     ...(final ? { final } : {}),
   };
+  // The coordinator makes the checkpoint's folder before the barrier goes out.
+  mkdirSync(barrier.targetDir, { recursive: true });
   for (const d of sources(run)) run.worker.handle({ type: 'triggerCheckpoint', executionId: d.executionId, barrier });
   const acks = await eventually(() => {
     const declined = run.messages.find((m) => m.type === 'declineCheckpoint');

@@ -1,5 +1,6 @@
 import t from 'tap';
 import { encodeStateFileInSlices, readStateFile, writeStateFile, STATE_FILE_FORMAT, STATE_FILE_VERSION, type TaskStateFile } from '../../../src/actors/task/state-files.js';
+import type { KeyedStateSnapshot } from '../../../src/state/index.js';
 
 t.test('a large keyed state is encoded a slice at a time, pausing between slices, and reads back the same', async (t) => {
   // 128 key groups of 2,000 entries with ~100-byte values: about 30 MB of entries.
@@ -26,7 +27,7 @@ t.test('a large keyed state is encoded a slice at a time, pausing between slices
   t.ok(pauses >= 10, `paused ${pauses} times while encoding ${bytes.byteLength} bytes`);
   const path = await writeStateFile(t.testdir(), 'v-0', bytes);
   const back = await readStateFile(path);
-  t.same(back.operators['op']!.keyed!.states[0]!.keyGroups, keyGroups);
+  t.same((back.operators['op']!.keyed as KeyedStateSnapshot).states[0]!.keyGroups, keyGroups);
   t.same(back.operators['op']!.splits, [{ id: 'split-0', position: 42 }]);
 
 });
