@@ -294,6 +294,39 @@ t.test('at the job’s end the retained checkpoints keep their shared files; the
   t.same((await readMetadata(join(dir, JOB, 'chk-1'))).metadata.sharedFiles!.filter((path) => !existsSync(path)), [], 'the retained checkpoint keeps its files');
 });
 
+t.test('a checkpoint that reuses a shared file no retained checkpoint references any more fails; the next one completes', async (t) => {
+  const { system, coordinator, dir, tasks, triggered, checkpoint, setMode } = await setUp(t, { intervalMs: 0, numRetained: 1 }, 'ack', incremental);
+  const shared = (name: string): string => join(dir, JOB, 'shared', name);
+  for (const n of [1, 2, 3]) await checkpoint(n);
+  // source-0-1.sst was referenced by checkpoints 1 and 2, both subsumed now.
+  await eventually(() => (!existsSync(shared('source-0-1.sst')) ? true : undefined), 5_000, 'the files no retained checkpoint references removed');
+
+  // Checkpoint 4: source-0 heard of checkpoint 1's completion only, and reuses a file of it.
+  setMode('silent');
+  system.tell(coordinator, { type: 'triggerNow', attempt: 0 });
+  const barrier = await eventually(() => triggered.find((b) => b.checkpointId === 4), 5_000, 'checkpoint 4 triggered');
+  for (const task of tasks) {
+    const stale = task.executionId === 'source-0' ? [shared('source-0-1.sst')] : [];
+    const file = join(barrier.targetDir, `${task.vertexId}-${task.subtask}`);
+    writeFileSync(file, 'state');
+    system.tell(coordinator, {
+      type: 'acknowledge', executionId: task.executionId, checkpointId: 4, file, bytes: 1, alignmentMs: 0, syncMs: 0, asyncMs: 0,
+      sharedFiles: [...stale, shared(`${task.executionId}-4.sst`)],
+      ...(stale.length > 0 ? { reusedSharedFiles: stale } : {}),
+    });
+  }
+  const stats = await eventually(async () => {
+    const s = await system.ask(coordinator, { type: 'requestStats' }, 1000);
+    return s.counts.failed === 1 ? s : undefined;
+  }, 5_000, 'checkpoint 4 refused');
+  t.match(stats.history[0], { id: 4, status: 'FAILED', failureMessage: /shared state file\(s\) that no retained checkpoint references any more .*source-0-1\.sst/ });
+  t.equal((await system.ask(coordinator, { type: 'latestCompleted' }, 1000))?.checkpointId, 3, 'checkpoint 3 stays the latest');
+
+  // Reusing what the retained checkpoint references is fine.
+  setMode('ack');
+  await checkpoint(4);
+});
+
 t.test('a savepoint’s acks naming shared files do not make them part of it, nor remove them', async (t) => {
   const { system, coordinator, dir } = await setUp(t, { intervalMs: 0 }, 'ack', incremental);
   const target = join(t.testdir(), 'savepoints');
