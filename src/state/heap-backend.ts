@@ -340,7 +340,7 @@ export function restoreValue(kind: StateKind, value: unknown, name: string): unk
 }
 
 /** {@link restoreValue} for state with a time-to-live: values stand as `[value, timestamp]` pairs. */
-function restoreTtlValue(kind: StateKind, value: unknown, name: string): unknown {
+export function restoreTtlValue(kind: StateKind, value: unknown, name: string): unknown {
   switch (kind) {
     case 'LIST': {
       const list = expectArray(value, `a value of list state '${name}'`, name);

@@ -99,7 +99,8 @@ export interface IncrementalKeyedStateHandle {
   readonly version: number;
   readonly maxParallelism: number;
   readonly keyGroupRange: KeyGroupRangeData;
-  readonly states: readonly { readonly name: string; readonly kind: StateKind }[];
+  /** `ttl`: as in KeyedStateSnapshotState; the rows hold the stamped values. */
+  readonly states: readonly { readonly name: string; readonly kind: StateKind; readonly ttl?: boolean }[];
   readonly timers: readonly TimerServiceSnapshot[];
   /** SST files: `name` in the database's folder, `path` where the checkpoint keeps it. */
   readonly sharedFiles: readonly StateFileRef[];

@@ -33,7 +33,7 @@ import { access, mkdir, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { AggregatingStateDescriptor, AnyStateDescriptor, ListStateDescriptor, MapStateDescriptor, ReducingStateDescriptor, StateDescriptor, ValueStateDescriptor } from '../descriptors.js';
 import { NoCurrentKeyError, StateKindMismatchError, StateRestoreError, UnknownStateError } from '../errors.js';
-import { restoreValue } from '../heap-backend.js';
+import { restoreTtlValue, restoreValue } from '../heap-backend.js';
 import { createKeyedState } from '../heap-states.js';
 import { KeyContext, VOID_NAMESPACE, type VoidNamespace } from '../key-context.js';
 import { assignToKeyGroup, checkKeyGroupRange, computeKeyGroupForKeyHash, hashKey, KeyGroupRange, type KeyGroupRangeData } from '../key-groups.js';
@@ -63,6 +63,8 @@ import {
 import type { AggregatingState, KeyedStateFunction, ListState, MapState, ReducingState, State, StateKind, ValueState } from '../state.js';
 import type { CurrentKeySlot, StateStorage } from '../state-storage.js';
 import { InternalTimerService, type TimeDomain } from '../timers.js';
+import type { StateTtlConfig } from '../ttl/config.js';
+import { checkTtlCompatibility, dropExpired, ttlCompactionFilterFor, type TtlCompactionFilter, type TtlTimeProvider } from '../ttl/ttl-value.js';
 import type { LocalCheckpoint } from './checkpoint.js';
 import { RocksDBHandle } from './db-client.js';
 import { pack, WriteBatchBuilder, type DbFile, type RocksDBTuning } from './protocol.js';
@@ -83,6 +85,8 @@ export interface RocksDBBackendOptions {
   readonly tuning?: RocksDBTuning;
   /** Checkpoints (not savepoints) as RocksDB's files, uploading only new ones (`state.backend.incremental`). */
   readonly incremental?: boolean;
+  /** The clock of state time-to-live (tests set their own). */
+  readonly ttlTimeProvider?: TtlTimeProvider;
 }
 
 /** One key's state, decoded: per state id, the value in the void namespace and the others. */
@@ -129,6 +133,11 @@ class ResidentKeyContext extends KeyContext {
 }
 
 class RocksDBStateTable<V> implements StateStorage<V> {
+  /** Whether its values carry last-access timestamps (a state with a time-to-live). */
+  ttl = false;
+  ttlConfig: StateTtlConfig | undefined = undefined;
+  /** Drops expired values when rows are written back (Flink's TTL compaction filter). */
+  filter: TtlCompactionFilter | undefined = undefined;
   private readonly slot: CurrentKeySlot<V> = { get: () => this.get(), set: (_keyId, value) => this.put(value) };
 
   constructor(
@@ -238,7 +247,7 @@ export class RocksDBKeyedStateBackend<K = unknown> implements KeyedStateBackend<
   constructor(private readonly options: RocksDBBackendOptions) {
     this.keyGroupRange = options.keyGroupRange instanceof KeyGroupRange ? options.keyGroupRange : KeyGroupRange.from(options.keyGroupRange);
     checkKeyGroupRange(this.keyGroupRange, options.maxParallelism);
-    this.ctx = new ResidentKeyContext(this.keyGroupRange, options.maxParallelism);
+    this.ctx = new ResidentKeyContext(this.keyGroupRange, options.maxParallelism, options.ttlTimeProvider);
     this.residents = new Array<Map<KeyId, ResidentKey> | undefined>(this.keyGroupRange.size).fill(undefined);
     this.residentKeys = Math.max(1, options.residentKeys ?? DEFAULT_RESIDENT_KEYS);
     this.db = RocksDBHandle.openLater(options.directory, options.tuning ?? {});
@@ -300,7 +309,9 @@ export class RocksDBKeyedStateBackend<K = unknown> implements KeyedStateBackend<
       this.tableFor(descriptor.name, descriptor.kind);
       return existing as S;
     }
-    const created = createKeyedState(descriptor as unknown as AnyStateDescriptor, this.ctx, (name, kind) => this.tableFor(name, kind));
+    const created = createKeyedState(descriptor as unknown as AnyStateDescriptor, this.ctx, <V>(name: string, kind: StateKind, ttl?: StateTtlConfig) =>
+      this.tableForNewState<V>(name, kind, ttl),
+    );
     this.states.set(descriptor.name, created);
     return created as S;
   }
@@ -477,7 +488,7 @@ export class RocksDBKeyedStateBackend<K = unknown> implements KeyedStateBackend<
   flush(): void {
     const batch = new WriteBatchBuilder();
     if (this.metaDirty) {
-      const meta: MetaRow = { version: 1, states: this.tablesById.map((t) => ({ name: t.name, kind: t.kind })) };
+      const meta: MetaRow = { version: 1, states: this.tablesById.map(stateInfo) };
       batch.put(META_ROW_KEY, encodeRow([meta]));
       this.metaDirty = false;
     }
@@ -502,17 +513,25 @@ export class RocksDBKeyedStateBackend<K = unknown> implements KeyedStateBackend<
     this.stats.flushes++;
   }
 
+  /** A key's row: its states' values, without those a TTL compaction filter drops. */
   private triplesOf(r: ResidentKey): unknown[] {
     const triples: unknown[] = [];
     for (let id = 0; id < r.values.length; id++) {
-      const v = r.values[id];
-      if (v !== undefined) triples.push(id, null, storedValue(this.tablesById[id]!.kind, v));
+      let v = r.values[id];
+      if (v === undefined) continue;
+      const table = this.tablesById[id]!;
+      if (table.filter !== undefined && (v = table.filter.filter(v)) === undefined) continue;
+      triples.push(id, null, storedValue(table.kind, v));
     }
     for (let id = 0; id < r.namespaced.length; id++) {
       const map = r.namespaced[id];
       if (map === undefined) continue;
-      const kind = this.tablesById[id]!.kind;
-      for (const [ns, v] of map) triples.push(id, encodeId(ns), storedValue(kind, v));
+      const table = this.tablesById[id]!;
+      for (const [ns, value] of map) {
+        let v: unknown = value;
+        if (table.filter !== undefined && (v = table.filter.filter(v)) === undefined) continue;
+        triples.push(id, encodeId(ns), storedValue(table.kind, v));
+      }
     }
     return triples;
   }
@@ -583,7 +602,7 @@ export class RocksDBKeyedStateBackend<K = unknown> implements KeyedStateBackend<
     this.flush();
     const timers: TimerServiceSnapshot[] = [];
     for (const service of this.timerServices.values()) timers.push(service.snapshot());
-    const tables = this.tablesById.map(({ name, kind }) => ({ name, kind }));
+    const tables = this.tablesById.map((t): SnapshotTable => ({ ...stateInfo(t), cleanup: fullSnapshotCleanup(t, this.ctx.ttlTimeProvider) }));
     const header = { version: KEYED_STATE_SNAPSHOT_VERSION, maxParallelism: this.maxParallelism, keyGroupRange: this.keyGroupRange.toData() };
     const [from, to] = keyGroupBounds(this.keyGroupRange.startKeyGroup, this.keyGroupRange.endKeyGroup);
     if (this.options.incremental !== true) {
@@ -616,7 +635,7 @@ export class RocksDBKeyedStateBackend<K = unknown> implements KeyedStateBackend<
       () => void removeCopy().catch(() => undefined),
       async (target) => {
         try {
-          return await this.upload(await copied, target, { format: INCREMENTAL_HANDLE_FORMAT, ...header, states: tables.map(({ name, kind }) => ({ name, kind })), timers });
+          return await this.upload(await copied, target, { format: INCREMENTAL_HANDLE_FORMAT, ...header, states: tables.map(({ cleanup: _, ...info }) => info), timers });
         } finally {
           await removeCopy();
         }
@@ -740,9 +759,17 @@ export class RocksDBKeyedStateBackend<K = unknown> implements KeyedStateBackend<
     this.metaDirty = true;
   }
 
+  /** The table of a state of an incremental snapshot, its time-to-live checked. */
+  private restoredTable(state: IncrementalKeyedStateHandle['states'][number]): RocksDBStateTable<unknown> {
+    const fresh = !this.tables.has(state.name);
+    const table = this.tableFor<unknown>(state.name, state.kind);
+    this.restoredTtl(table, state.ttl ?? false, fresh);
+    return table;
+  }
+
   /** Numbers the states as the restored files' rows do; states this backend had and they lack come after. */
   private adoptStateIds(states: IncrementalKeyedStateHandle['states']): void {
-    const ordered = states.map(({ name, kind }) => this.tableFor<unknown>(name, kind));
+    const ordered = states.map((state) => this.restoredTable(state));
     for (const table of this.tablesById) if (!ordered.includes(table)) ordered.push(table);
     this.tablesById.length = 0;
     ordered.forEach((table, id) => {
@@ -756,7 +783,7 @@ export class RocksDBKeyedStateBackend<K = unknown> implements KeyedStateBackend<
     const source = RocksDBHandle.openLater(directory);
     try {
       source.restoreFiles(filesOf(handle));
-      const ids = handle.states.map(({ name, kind }) => this.tableFor<unknown>(name, kind).id);
+      const ids = handle.states.map((state) => this.restoredTable(state).id);
       const renumber = ids.some((id, old) => id !== old);
       const [start, end] = overlap(handle.keyGroupRange, this.keyGroupRange)!;
       const [from, to] = keyGroupBounds(start, end);
@@ -788,6 +815,7 @@ export class RocksDBKeyedStateBackend<K = unknown> implements KeyedStateBackend<
    */
   private restoreCanonical(snapshots: readonly KeyedStateSnapshot[]): void {
     const seen = new Map<string, Set<number>>();
+    const ttlOf = new Map<RocksDBStateTable<unknown>, boolean>();
     const start = this.keyGroupRange.startKeyGroup;
     for (const raw of snapshots) {
       const snapshot = expectKeyedSnapshot(raw, this.maxParallelism);
@@ -799,7 +827,9 @@ export class RocksDBKeyedStateBackend<K = unknown> implements KeyedStateBackend<
         const kind = state['kind'];
         if (typeof name !== 'string' || name.length === 0) throw new StateRestoreError('Malformed snapshot: a state has no name.', undefined);
         if (!STATE_KINDS.includes(kind as StateKind)) throw new StateRestoreError(`Malformed snapshot: state '${name}' has unknown kind ${String(kind)}.`, name);
+        const fresh = !this.tables.has(name);
         const table = this.tableFor<unknown>(name, kind as StateKind);
+        ttlOf.set(table, this.restoredTtl(table, state['ttl'] ?? false, fresh));
         const restored = seen.get(name) ?? new Set<number>();
         seen.set(name, restored);
         for (const rawGroup of expectArray(state['keyGroups'], `the key groups of state '${name}'`, name)) {
@@ -826,7 +856,7 @@ export class RocksDBKeyedStateBackend<K = unknown> implements KeyedStateBackend<
                 table.name,
               );
             }
-            const live = restoreValue(table.kind, value, table.name);
+            const live = ttlOf.get(table) === true ? restoreTtlValue(table.kind, value, table.name) : restoreValue(table.kind, value, table.name);
             if (live === undefined) continue;
             const keyId = keyIdentity(key, 'key');
             let r = keys.get(keyId);
@@ -851,7 +881,7 @@ export class RocksDBKeyedStateBackend<K = unknown> implements KeyedStateBackend<
   private writeRows(keyGroup: number, keys: Iterable<ResidentKey>): void {
     const batch = new WriteBatchBuilder();
     if (this.metaDirty) {
-      const meta: MetaRow = { version: 1, states: this.tablesById.map((t) => ({ name: t.name, kind: t.kind })) };
+      const meta: MetaRow = { version: 1, states: this.tablesById.map(stateInfo) };
       batch.put(META_ROW_KEY, encodeRow([meta]));
       this.metaDirty = false;
     }
@@ -883,6 +913,28 @@ export class RocksDBKeyedStateBackend<K = unknown> implements KeyedStateBackend<
       .then(() => rm(directory, { recursive: true, force: true }));
   }
 
+  /** The table of a state being registered; one restored must agree on having a time-to-live. */
+  private tableForNewState<V>(name: string, kind: StateKind, ttl: StateTtlConfig | undefined): RocksDBStateTable<V> {
+    const restored = this.tables.has(name);
+    const table = this.tableFor<V>(name, kind);
+    if (restored) checkTtlCompatibility(name, table.ttl, ttl !== undefined);
+    if (table.ttl !== (ttl !== undefined)) this.metaDirty = true;
+    table.ttl = ttl !== undefined;
+    table.ttlConfig = ttl;
+    table.filter = ttlCompactionFilterFor(kind, ttl, this.ctx.ttlTimeProvider);
+    return table;
+  }
+
+  /** A restored state's time-to-live flag: registered states must agree, and all snapshots of one. */
+  private restoredTtl(table: RocksDBStateTable<unknown>, ttl: unknown, fresh: boolean): boolean {
+    const name = table.name;
+    if (typeof ttl !== 'boolean') throw new StateRestoreError(`Malformed snapshot: the ttl flag of state '${name}' is ${String(ttl)}, not true or false.`, name);
+    if (this.states.has(name)) checkTtlCompatibility(name, ttl, table.ttl);
+    else if (fresh) table.ttl = ttl;
+    else if (table.ttl !== ttl) throw new StateRestoreError(`State '${name}' has a time-to-live in some of the snapshots restored and none in others: restore snapshots of one job version.`, name);
+    return ttl;
+  }
+
   /** The table of `name`, created (with the next state id) if new; throws if it exists with another kind. */
   private tableFor<V>(name: string, kind: StateKind): RocksDBStateTable<V> {
     let table = this.tables.get(name);
@@ -911,10 +963,29 @@ function canonicalOf(kind: StateKind, stored: unknown): unknown {
 
 
 /** The states in the canonical form, read from an iterator over rows. */
-async function canonicalStates(
-  rows: AsyncIterable<Array<[Uint8Array, Uint8Array]>>,
-  tables: ReadonlyArray<{ readonly name: string; readonly kind: StateKind }>,
-): Promise<KeyedStateSnapshotState[]> {
+/** A state as a snapshot sees it: what it is, and what `cleanupFullSnapshot` leaves of a value. */
+interface SnapshotTable {
+  readonly name: string;
+  readonly kind: StateKind;
+  readonly ttl?: true;
+  readonly cleanup: ((canonical: unknown) => unknown) | undefined;
+}
+
+function stateInfo(table: RocksDBStateTable<unknown>): { name: string; kind: StateKind; ttl?: true } {
+  return table.ttl ? { name: table.name, kind: table.kind, ttl: true } : { name: table.name, kind: table.kind };
+}
+
+/** With TTL's `cleanupFullSnapshot`: a value without what expired by now (the snapshot's moment). */
+function fullSnapshotCleanup(table: RocksDBStateTable<unknown>, time: TtlTimeProvider): ((canonical: unknown) => unknown) | undefined {
+  const config = table.ttlConfig;
+  if (config === undefined || !config.getCleanupStrategies().inFullSnapshot()) return undefined;
+  const { kind } = table;
+  const ttl = config.getTtl();
+  const now = time.now();
+  return (value) => dropExpired(kind, ttl, value, now);
+}
+
+async function canonicalStates(rows: AsyncIterable<Array<[Uint8Array, Uint8Array]>>, tables: readonly SnapshotTable[]): Promise<KeyedStateSnapshotState[]> {
   const byState = tables.map(() => new Map<number, KeyedStateEntry[]>());
   for await (const chunk of rows) {
     for (const [key, value] of chunk) {
@@ -929,13 +1000,17 @@ async function canonicalStates(
           entries = [];
           groups.set(keyGroup, entries);
         }
-        entries.push([userKey, decodeKeyId(decodeId(triples[i + 1])), canonicalOf(tables[id]!.kind, triples[i + 2])]);
+        const table = tables[id]!;
+        let value = canonicalOf(table.kind, triples[i + 2]);
+        if (table.cleanup !== undefined && (value = table.cleanup(value)) === undefined) continue;
+        entries.push([userKey, decodeKeyId(decodeId(triples[i + 1])), value]);
       }
     }
   }
   return tables.map((t, id) => ({
     name: t.name,
     kind: t.kind,
+    ...(t.ttl === true ? { ttl: true } : {}),
     keyGroups: [...byState[id]!].sort((a, b) => a[0] - b[0]).map(([keyGroup, entries]): KeyGroupEntries => ({ keyGroup, entries })),
   }));
 }

@@ -68,7 +68,7 @@ export function liveValue(kind: StateKind, stored: unknown): unknown {
 /** The meta row: the states, in id order. */
 export interface MetaRow {
   readonly version: 1;
-  readonly states: ReadonlyArray<{ readonly name: string; readonly kind: StateKind }>;
+  readonly states: ReadonlyArray<{ readonly name: string; readonly kind: StateKind; readonly ttl?: boolean }>;
 }
 
 export function encodeRow(triples: readonly unknown[]): Uint8Array {
