@@ -320,12 +320,14 @@ export class RocksDBKeyedStateBackend<K = unknown> implements KeyedStateBackend<
     return [...this.tables.keys()];
   }
 
-  /** The keys with a value of the state in `namespace`: every row is read (after a flush). */
+  /** The keys with a value of the state in `namespace`, read from RocksDB a chunk of rows at a time (after a flush). */
   keys(stateName: string, namespace: unknown = VOID_NAMESPACE): IterableIterator<K> {
     const table = this.tables.get(stateName);
     if (table === undefined) throw new UnknownStateError(stateName);
-    const namespaceId = keyIdentity(namespace, 'namespace');
-    return this.collect(table.id, namespaceId).map((k) => decodeKeyId(k.keyId) as K)[Symbol.iterator]();
+    const found = this.matching(table.id, keyIdentity(namespace, 'namespace'));
+    return (function* () {
+      for (const { keyId } of found) yield decodeKeyId(keyId) as K;
+    })();
   }
 
   applyToAllKeys<S extends State>(descriptor: StateDescriptor<S>, fn: KeyedStateFunction<K, S>, namespace?: unknown): void;
@@ -336,7 +338,7 @@ export class RocksDBKeyedStateBackend<K = unknown> implements KeyedStateBackend<
     const table = this.tables.get(name);
     if (state === undefined || table === undefined) throw new UnknownStateError(name);
     const namespaceId = keyIdentity(namespace, 'namespace');
-    const found = this.collect(table.id, namespaceId);
+    const found = this.matching(table.id, namespaceId);
     const ctx = this.ctx;
     const saved = { key: ctx.key, keyId: ctx.keyId, index: ctx.keyGroupIndex, namespace: ctx.namespace, namespaceId: ctx.namespaceId };
     try {
@@ -361,9 +363,9 @@ export class RocksDBKeyedStateBackend<K = unknown> implements KeyedStateBackend<
       id = table.id;
     }
     let n = 0;
-    this.forEachRow((_kg, _keyId, triples) => {
+    for (const { triples } of this.allRows()) {
       for (let i = 0; i < triples.length; i += 3) if (id === undefined || triples[i] === id) n++;
-    });
+    }
     return n;
   }
 
@@ -564,32 +566,30 @@ export class RocksDBKeyedStateBackend<K = unknown> implements KeyedStateBackend<
     }
   }
 
-  /** Every key with a value of state `id` in `namespaceId`, from RocksDB after a flush. */
-  private collect(id: number, namespaceId: KeyId): { index: number; keyId: KeyId }[] {
-    const found: { index: number; keyId: KeyId }[] = [];
+  /**
+   * Every key with a value of state `id` in `namespaceId`, read lazily from RocksDB after a
+   * flush: memory stays at one chunk of rows, however many keys there are.
+   */
+  private *matching(id: number, namespaceId: KeyId): Generator<{ index: number; keyId: KeyId }> {
     const wanted = namespaceId === VOID_NAMESPACE ? null : encodeId(namespaceId);
     const start = this.ctx.startKeyGroup;
-    this.forEachRow((keyGroup, keyId, triples) => {
+    for (const { keyGroup, keyId, triples } of this.allRows()) {
       for (let i = 0; i < triples.length; i += 3) {
         if (triples[i] === id && sameId(triples[i + 1], wanted)) {
-          found.push({ index: keyGroup - start, keyId });
-          return;
+          yield { index: keyGroup - start, keyId };
+          break;
         }
       }
-    });
-    return found;
+    }
   }
 
-  /** Calls `fn` for every row of the range, synchronously, after writing touched keys back. */
-  private forEachRow(fn: (keyGroup: number, keyId: KeyId, triples: readonly unknown[]) => void): void {
+  /** Every row of the range, decoded, read a chunk at a time after writing touched keys back. */
+  private *allRows(): Generator<{ keyGroup: number; keyId: KeyId; triples: readonly unknown[] }> {
     this.flush();
     const [from, to] = keyGroupBounds(this.keyGroupRange.startKeyGroup, this.keyGroupRange.endKeyGroup);
-    scanRows(this.db, from, to, (rows) => {
-      for (const [key, value] of rows) {
-        const { keyGroup, keyId } = decodeRowKey(key);
-        fn(keyGroup, keyId, decodeRow(value));
-      }
-    });
+    for (const rows of rowChunks(this.db, from, to)) {
+      for (const [key, value] of rows) yield { ...decodeRowKey(key), triples: decodeRow(value) };
+    }
   }
 
   /**
@@ -788,7 +788,7 @@ export class RocksDBKeyedStateBackend<K = unknown> implements KeyedStateBackend<
       const [start, end] = overlap(handle.keyGroupRange, this.keyGroupRange)!;
       const [from, to] = keyGroupBounds(start, end);
       const batch = new WriteBatchBuilder();
-      scanRows(source, from, to, (rows) => {
+      for (const rows of rowChunks(source, from, to)) {
         for (const [key, value] of rows) {
           if (!renumber) {
             batch.put(key, value);
@@ -799,7 +799,7 @@ export class RocksDBKeyedStateBackend<K = unknown> implements KeyedStateBackend<
           }
         }
         if (batch.size >= ROWS_PER_WRITE) this.db.write(batch.take());
-      });
+      }
       if (batch.size > 0) this.db.write(batch.take());
     } finally {
       void source
@@ -1015,12 +1015,12 @@ async function canonicalStates(rows: AsyncIterable<Array<[Uint8Array, Uint8Array
   }));
 }
 
-/** Calls `fn` with every row from `gte` to `lt`, a thousand or so at a time, synchronously. */
-function scanRows(db: RocksDBHandle, gte: Uint8Array, lt: Uint8Array, fn: (rows: ReadonlyArray<[Uint8Array, Uint8Array]>) => void): void {
+/** The rows from `gte` to `lt`, a thousand or so at a time, each chunk read synchronously when asked for. */
+function* rowChunks(db: RocksDBHandle, gte: Uint8Array, lt: Uint8Array): Generator<ReadonlyArray<[Uint8Array, Uint8Array]>> {
   let from = gte;
   for (;;) {
     const { rows, done } = db.scan(from, lt, 1024);
-    fn(rows);
+    yield rows;
     if (done || rows.length === 0) return;
     const last = rows[rows.length - 1]![0];
     from = new Uint8Array(last.byteLength + 1);
