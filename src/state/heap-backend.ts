@@ -8,13 +8,13 @@
  * tables mark its snapshots and leave expired entries out of them when asked, and restore checks
  * that a state keeps having, or keeps not having, a time-to-live.
  */
-import type { AggregatingStateDescriptor, AnyStateDescriptor, ListStateDescriptor, MapStateDescriptor, ReducingStateDescriptor, StateDescriptor, ValueStateDescriptor } from './descriptors.js';
-import { NoCurrentKeyError, StateKindMismatchError, StateRestoreError, UnknownStateError } from './errors.js';
+import type { AnyStateDescriptor, StateDescriptor } from './descriptors.js';
+import { StateKindMismatchError, StateRestoreError, UnknownStateError } from './errors.js';
 import { createKeyedState } from './heap-states.js';
-import { KeyContext, VOID_NAMESPACE, type VoidNamespace } from './key-context.js';
-import { assignToKeyGroup, checkKeyGroupRange, KeyGroupRange, type KeyGroupRangeData } from './key-groups.js';
+import { KeyContext, VOID_NAMESPACE } from './key-context.js';
+import { assignToKeyGroup, type KeyGroupRangeData } from './key-groups.js';
 import { decodeKeyId, keyIdentity, type KeyId } from './key-identity.js';
-import type { KeyedStateBackend } from './keyed-backend.js';
+import { BaseKeyedStateBackend } from './base-backend.js';
 import {
   copyValue,
   expectArray,
@@ -27,9 +27,8 @@ import {
   type KeyedStateSnapshotState,
   type TimerServiceSnapshot,
 } from './snapshot.js';
-import type { AggregatingState, KeyedStateFunction, ListState, MapState, ReducingState, State, StateKind, ValueState } from './state.js';
+import type { KeyedStateFunction, State, StateKind } from './state.js';
 import { StateTable } from './state-table.js';
-import { InternalTimerService } from './timers.js';
 import type { StateTtlConfig } from './ttl/config.js';
 import { checkTtlCompatibility, expectTtlValue, type TtlTimeProvider } from './ttl/ttl-value.js';
 
@@ -40,64 +39,13 @@ export interface HeapKeyedStateBackendOptions {
   readonly ttlTimeProvider?: TtlTimeProvider;
 }
 
-export class HeapKeyedStateBackend<K = unknown> implements KeyedStateBackend<K> {
-  readonly keyGroupRange: KeyGroupRange;
-  private readonly ctx: KeyContext;
+export class HeapKeyedStateBackend<K = unknown> extends BaseKeyedStateBackend<K> {
   private readonly tables = new Map<string, StateTable<unknown>>();
-  private readonly states = new Map<string, State>();
-  private readonly timerServices = new Map<string, InternalTimerService<K, unknown>>();
   /** TTL incremental cleanups to run once per record (`runCleanupForEveryRecord`). */
   private readonly perRecordCleanups: (() => void)[] = [];
 
-  constructor(
-    keyGroupRange: KeyGroupRangeData,
-    readonly maxParallelism: number,
-    options: HeapKeyedStateBackendOptions = {},
-  ) {
-    this.keyGroupRange = keyGroupRange instanceof KeyGroupRange ? keyGroupRange : KeyGroupRange.from(keyGroupRange);
-    checkKeyGroupRange(this.keyGroupRange, maxParallelism);
-    this.ctx = new KeyContext(this.keyGroupRange, maxParallelism, options.ttlTimeProvider);
-  }
-
-  setCurrentKey(key: K): void {
-    this.ctx.setKey(key);
-  }
-
-  getCurrentKey(): K {
-    if (this.ctx.keyGroupIndex < 0) throw new NoCurrentKeyError('getCurrentKey');
-    return this.ctx.key as K;
-  }
-
-  getCurrentKeyGroupIndex(): number {
-    return this.ctx.keyGroup;
-  }
-
-  setCurrentNamespace(namespace: unknown): void {
-    this.ctx.setNamespace(namespace);
-  }
-
-  getCurrentNamespace(): unknown {
-    return this.ctx.namespace;
-  }
-
-  getState<T>(descriptor: ValueStateDescriptor<T>): ValueState<T> {
-    return this.getPartitionedState(descriptor);
-  }
-
-  getListState<T>(descriptor: ListStateDescriptor<T>): ListState<T> {
-    return this.getPartitionedState(descriptor);
-  }
-
-  getMapState<UK, UV>(descriptor: MapStateDescriptor<UK, UV>): MapState<UK, UV> {
-    return this.getPartitionedState(descriptor);
-  }
-
-  getReducingState<T>(descriptor: ReducingStateDescriptor<T>): ReducingState<T> {
-    return this.getPartitionedState(descriptor);
-  }
-
-  getAggregatingState<IN, ACC, OUT>(descriptor: AggregatingStateDescriptor<IN, ACC, OUT>): AggregatingState<IN, OUT> {
-    return this.getPartitionedState(descriptor);
+  constructor(keyGroupRange: KeyGroupRangeData, maxParallelism: number, options: HeapKeyedStateBackendOptions = {}) {
+    super(keyGroupRange, maxParallelism, (range) => new KeyContext(range, maxParallelism, options.ttlTimeProvider));
   }
 
   /**
@@ -139,20 +87,7 @@ export class HeapKeyedStateBackend<K = unknown> implements KeyedStateBackend<K> 
       const keys = namespaces?.get(namespaceId);
       if (keys !== undefined) for (const keyId of keys.keys()) found.push({ index, keyId });
     });
-    const ctx = this.ctx;
-    const saved = { key: ctx.key, keyId: ctx.keyId, index: ctx.keyGroupIndex, namespace: ctx.namespace, namespaceId: ctx.namespaceId };
-    try {
-      ctx.setResolvedNamespace(decodeKeyId(namespaceId), namespaceId);
-      for (const { index, keyId } of found) {
-        const key = decodeKeyId(keyId) as K;
-        ctx.setResolvedKey(key, keyId, index);
-        if (typeof fn === 'function') fn(key, state);
-        else fn.process(key, state);
-      }
-    } finally {
-      ctx.setResolvedKey(saved.key, saved.keyId, saved.index);
-      ctx.setResolvedNamespace(saved.namespace, saved.namespaceId);
-    }
+    this.applyToKeys(state, namespaceId, found, fn);
   }
 
   numKeyValueStateEntries(stateName?: string): number {
@@ -164,16 +99,6 @@ export class HeapKeyedStateBackend<K = unknown> implements KeyedStateBackend<K> 
     let n = 0;
     for (const table of this.tables.values()) n += table.size();
     return n;
-  }
-
-  getInternalTimerService<N = VoidNamespace>(name: string): InternalTimerService<K, N> {
-    let service = this.timerServices.get(name);
-    if (service === undefined) {
-      service = new InternalTimerService<K, unknown>(name, this.ctx);
-      this.timerServices.set(name, service);
-    }
-    // A service's namespace type is the caller's promise; timers store namespaces as given.
-    return service as InternalTimerService<K, unknown> as InternalTimerService<K, N>;
   }
 
   snapshot(): KeyedStateSnapshot {

@@ -31,14 +31,14 @@
 import { randomUUID } from 'node:crypto';
 import { access, mkdir, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import type { AggregatingStateDescriptor, AnyStateDescriptor, ListStateDescriptor, MapStateDescriptor, ReducingStateDescriptor, StateDescriptor, ValueStateDescriptor } from '../descriptors.js';
+import type { AnyStateDescriptor, StateDescriptor } from '../descriptors.js';
 import { NoCurrentKeyError, StateKindMismatchError, StateRestoreError, UnknownStateError } from '../errors.js';
 import { restoreTtlValue, restoreValue } from '../heap-backend.js';
 import { createKeyedState } from '../heap-states.js';
-import { KeyContext, VOID_NAMESPACE, type VoidNamespace } from '../key-context.js';
-import { assignToKeyGroup, checkKeyGroupRange, computeKeyGroupForKeyHash, hashKey, KeyGroupRange, type KeyGroupRangeData } from '../key-groups.js';
+import { KeyContext, VOID_NAMESPACE } from '../key-context.js';
+import { assignToKeyGroup, computeKeyGroupForKeyHash, hashKey, type KeyGroupRangeData } from '../key-groups.js';
 import { decodeKeyId, keyIdentity, type KeyId } from '../key-identity.js';
-import type { KeyedStateBackend } from '../keyed-backend.js';
+import { BaseKeyedStateBackend } from '../base-backend.js';
 import { copyFileDurably, syncFolder } from '../../util/durable-files.js';
 import {
   DeferredKeyedSnapshot,
@@ -60,9 +60,9 @@ import {
   type KeyGroupEntries,
   type TimerServiceSnapshot,
 } from '../snapshot.js';
-import type { AggregatingState, KeyedStateFunction, ListState, MapState, ReducingState, State, StateKind, ValueState } from '../state.js';
+import type { KeyedStateFunction, State, StateKind } from '../state.js';
 import type { CurrentKeySlot, StateStorage } from '../state-storage.js';
-import { InternalTimerService, type TimeDomain } from '../timers.js';
+import type { TimeDomain } from '../timers.js';
 import type { StateTtlConfig } from '../ttl/config.js';
 import { checkTtlCompatibility, dropExpired, ttlCompactionFilterFor, type TtlCompactionFilter, type TtlTimeProvider } from '../ttl/ttl-value.js';
 import type { LocalCheckpoint } from './checkpoint.js';
@@ -214,14 +214,10 @@ function write(r: ResidentKey, id: number, namespaceId: KeyId, value: unknown): 
   map.set(namespaceId, value);
 }
 
-export class RocksDBKeyedStateBackend<K = unknown> implements KeyedStateBackend<K> {
-  readonly keyGroupRange: KeyGroupRange;
-  private readonly ctx: ResidentKeyContext;
+export class RocksDBKeyedStateBackend<K = unknown> extends BaseKeyedStateBackend<K, ResidentKeyContext> {
   private readonly db: RocksDBHandle;
   private readonly tables = new Map<string, RocksDBStateTable<unknown>>();
   private readonly tablesById: RocksDBStateTable<unknown>[] = [];
-  private readonly states = new Map<string, State>();
-  private readonly timerServices = new Map<string, InternalTimerService<K, unknown>>();
   /** Per key group index, its resident keys. */
   private readonly residents: (Map<KeyId, ResidentKey> | undefined)[];
   /** Every resident key, in sweep order; `hand` is where the next sweep starts. */
@@ -245,62 +241,15 @@ export class RocksDBKeyedStateBackend<K = unknown> implements KeyedStateBackend<
   readonly stats = { singleReads: 0, prefetchedKeys: 0, multiGets: 0, evicted: 0, flushes: 0 };
 
   constructor(private readonly options: RocksDBBackendOptions) {
-    this.keyGroupRange = options.keyGroupRange instanceof KeyGroupRange ? options.keyGroupRange : KeyGroupRange.from(options.keyGroupRange);
-    checkKeyGroupRange(this.keyGroupRange, options.maxParallelism);
-    this.ctx = new ResidentKeyContext(this.keyGroupRange, options.maxParallelism, options.ttlTimeProvider);
+    super(options.keyGroupRange, options.maxParallelism, (range) => new ResidentKeyContext(range, options.maxParallelism, options.ttlTimeProvider));
     this.residents = new Array<Map<KeyId, ResidentKey> | undefined>(this.keyGroupRange.size).fill(undefined);
     this.residentKeys = Math.max(1, options.residentKeys ?? DEFAULT_RESIDENT_KEYS);
     this.db = RocksDBHandle.openLater(options.directory, options.tuning ?? {});
   }
 
-  get maxParallelism(): number {
-    return this.options.maxParallelism;
-  }
-
   /** Resolves once the database is open; a failure to open rejects here (and fails every call). */
   whenOpen(): Promise<void> {
     return this.db.opened;
-  }
-
-  setCurrentKey(key: K): void {
-    this.ctx.setKey(key);
-  }
-
-  getCurrentKey(): K {
-    if (this.ctx.keyGroupIndex < 0) throw new NoCurrentKeyError('getCurrentKey');
-    return this.ctx.key as K;
-  }
-
-  getCurrentKeyGroupIndex(): number {
-    return this.ctx.keyGroup;
-  }
-
-  setCurrentNamespace(namespace: unknown): void {
-    this.ctx.setNamespace(namespace);
-  }
-
-  getCurrentNamespace(): unknown {
-    return this.ctx.namespace;
-  }
-
-  getState<T>(descriptor: ValueStateDescriptor<T>): ValueState<T> {
-    return this.getPartitionedState(descriptor);
-  }
-
-  getListState<T>(descriptor: ListStateDescriptor<T>): ListState<T> {
-    return this.getPartitionedState(descriptor);
-  }
-
-  getMapState<UK, UV>(descriptor: MapStateDescriptor<UK, UV>): MapState<UK, UV> {
-    return this.getPartitionedState(descriptor);
-  }
-
-  getReducingState<T>(descriptor: ReducingStateDescriptor<T>): ReducingState<T> {
-    return this.getPartitionedState(descriptor);
-  }
-
-  getAggregatingState<IN, ACC, OUT>(descriptor: AggregatingStateDescriptor<IN, ACC, OUT>): AggregatingState<IN, OUT> {
-    return this.getPartitionedState(descriptor);
   }
 
   getPartitionedState<S extends State>(descriptor: StateDescriptor<S>): S {
@@ -338,21 +287,7 @@ export class RocksDBKeyedStateBackend<K = unknown> implements KeyedStateBackend<
     const table = this.tables.get(name);
     if (state === undefined || table === undefined) throw new UnknownStateError(name);
     const namespaceId = keyIdentity(namespace, 'namespace');
-    const found = this.matching(table.id, namespaceId);
-    const ctx = this.ctx;
-    const saved = { key: ctx.key, keyId: ctx.keyId, index: ctx.keyGroupIndex, namespace: ctx.namespace, namespaceId: ctx.namespaceId };
-    try {
-      ctx.setResolvedNamespace(decodeKeyId(namespaceId), namespaceId);
-      for (const { index, keyId } of found) {
-        const key = decodeKeyId(keyId) as K;
-        ctx.setResolvedKey(key, keyId, index);
-        if (typeof fn === 'function') fn(key, state);
-        else fn.process(key, state);
-      }
-    } finally {
-      ctx.setResolvedKey(saved.key, saved.keyId, saved.index);
-      ctx.setResolvedNamespace(saved.namespace, saved.namespaceId);
-    }
+    this.applyToKeys(state, namespaceId, this.matching(table.id, namespaceId), fn);
   }
 
   numKeyValueStateEntries(stateName?: string): number {
@@ -367,15 +302,6 @@ export class RocksDBKeyedStateBackend<K = unknown> implements KeyedStateBackend<
       for (let i = 0; i < triples.length; i += 3) if (id === undefined || triples[i] === id) n++;
     }
     return n;
-  }
-
-  getInternalTimerService<N = VoidNamespace>(name: string): InternalTimerService<K, N> {
-    let service = this.timerServices.get(name);
-    if (service === undefined) {
-      service = new InternalTimerService<K, unknown>(name, this.ctx);
-      this.timerServices.set(name, service);
-    }
-    return service as InternalTimerService<K, unknown> as InternalTimerService<K, N>;
   }
 
   /**

@@ -1,0 +1,115 @@
+/**
+ * What the heap and RocksDB keyed backends share: the key context (current key, key group and
+ * namespace), the typed state getters over `getPartitionedState`, the timer services, and the
+ * loop that applies a function to stored keys. How values are stored, snapshotted and restored
+ * is each backend's own.
+ */
+import type { AggregatingStateDescriptor, ListStateDescriptor, MapStateDescriptor, ReducingStateDescriptor, StateDescriptor, ValueStateDescriptor } from './descriptors.js';
+import { NoCurrentKeyError } from './errors.js';
+import type { KeyContext, VoidNamespace } from './key-context.js';
+import { checkKeyGroupRange, KeyGroupRange, type KeyGroupRangeData } from './key-groups.js';
+import { decodeKeyId, type KeyId } from './key-identity.js';
+import type { KeyedStateBackend } from './keyed-backend.js';
+import type { DeferredKeyedSnapshot, KeyedStateHandle, KeyedStateSnapshot } from './snapshot.js';
+import type { AggregatingState, KeyedStateFunction, ListState, MapState, ReducingState, State, ValueState } from './state.js';
+import { InternalTimerService } from './timers.js';
+
+export abstract class BaseKeyedStateBackend<K, C extends KeyContext = KeyContext> implements KeyedStateBackend<K> {
+  readonly keyGroupRange: KeyGroupRange;
+  protected readonly ctx: C;
+  /** The state objects by name: one per name, the first descriptor decides its kind and functions. */
+  protected readonly states = new Map<string, State>();
+  protected readonly timerServices = new Map<string, InternalTimerService<K, unknown>>();
+
+  protected constructor(
+    keyGroupRange: KeyGroupRangeData,
+    readonly maxParallelism: number,
+    context: (range: KeyGroupRange) => C,
+  ) {
+    this.keyGroupRange = keyGroupRange instanceof KeyGroupRange ? keyGroupRange : KeyGroupRange.from(keyGroupRange);
+    checkKeyGroupRange(this.keyGroupRange, maxParallelism);
+    this.ctx = context(this.keyGroupRange);
+  }
+
+  abstract getPartitionedState<S extends State>(descriptor: StateDescriptor<S>): S;
+  abstract getRegisteredStateNames(): string[];
+  abstract keys(stateName: string, namespace?: unknown): IterableIterator<K>;
+  abstract applyToAllKeys<S extends State>(descriptor: StateDescriptor<S>, fn: KeyedStateFunction<K, S>, namespace?: unknown): void;
+  abstract applyToAllKeys(stateName: string, fn: KeyedStateFunction<K, State>, namespace?: unknown): void;
+  abstract numKeyValueStateEntries(stateName?: string): number;
+  abstract snapshot(): KeyedStateSnapshot | DeferredKeyedSnapshot;
+  abstract restore(snapshots: readonly KeyedStateHandle[]): void;
+  abstract dispose(): void;
+
+  setCurrentKey(key: K): void {
+    this.ctx.setKey(key);
+  }
+
+  getCurrentKey(): K {
+    if (this.ctx.keyGroupIndex < 0) throw new NoCurrentKeyError('getCurrentKey');
+    return this.ctx.key as K;
+  }
+
+  getCurrentKeyGroupIndex(): number {
+    return this.ctx.keyGroup;
+  }
+
+  setCurrentNamespace(namespace: unknown): void {
+    this.ctx.setNamespace(namespace);
+  }
+
+  getCurrentNamespace(): unknown {
+    return this.ctx.namespace;
+  }
+
+  getState<T>(descriptor: ValueStateDescriptor<T>): ValueState<T> {
+    return this.getPartitionedState(descriptor);
+  }
+
+  getListState<T>(descriptor: ListStateDescriptor<T>): ListState<T> {
+    return this.getPartitionedState(descriptor);
+  }
+
+  getMapState<UK, UV>(descriptor: MapStateDescriptor<UK, UV>): MapState<UK, UV> {
+    return this.getPartitionedState(descriptor);
+  }
+
+  getReducingState<T>(descriptor: ReducingStateDescriptor<T>): ReducingState<T> {
+    return this.getPartitionedState(descriptor);
+  }
+
+  getAggregatingState<IN, ACC, OUT>(descriptor: AggregatingStateDescriptor<IN, ACC, OUT>): AggregatingState<IN, OUT> {
+    return this.getPartitionedState(descriptor);
+  }
+
+  getInternalTimerService<N = VoidNamespace>(name: string): InternalTimerService<K, N> {
+    let service = this.timerServices.get(name);
+    if (service === undefined) {
+      service = new InternalTimerService<K, unknown>(name, this.ctx);
+      this.timerServices.set(name, service);
+    }
+    // A service's namespace type is the caller's promise; timers store namespaces as given.
+    return service as InternalTimerService<K, unknown> as InternalTimerService<K, N>;
+  }
+
+  /**
+   * Calls `fn` with each of `keys` as the current key in the namespace `namespaceId`, then puts
+   * the key context back as it was (applyToAllKeys).
+   */
+  protected applyToKeys(state: State, namespaceId: KeyId, keys: Iterable<{ index: number; keyId: KeyId }>, fn: KeyedStateFunction<K, State>): void {
+    const ctx = this.ctx;
+    const saved = { key: ctx.key, keyId: ctx.keyId, index: ctx.keyGroupIndex, namespace: ctx.namespace, namespaceId: ctx.namespaceId };
+    try {
+      ctx.setResolvedNamespace(decodeKeyId(namespaceId), namespaceId);
+      for (const { index, keyId } of keys) {
+        const key = decodeKeyId(keyId) as K;
+        ctx.setResolvedKey(key, keyId, index);
+        if (typeof fn === 'function') fn(key, state);
+        else fn.process(key, state);
+      }
+    } finally {
+      ctx.setResolvedKey(saved.key, saved.keyId, saved.index);
+      ctx.setResolvedNamespace(saved.namespace, saved.namespaceId);
+    }
+  }
+}
