@@ -143,17 +143,45 @@ export interface IncrementalUpload {
 }
 
 /**
+ * A keyed snapshot read as it is written: the header and the states' names at once, each
+ * state's key groups one after another, so no more than a key group of entries need be in memory.
+ */
+export interface KeyedSnapshotStream extends Omit<KeyedStateSnapshot, 'states'> {
+  readonly states: readonly { readonly name: string; readonly kind: StateKind; readonly ttl?: boolean }[];
+  /** The key groups of `states[index]` that have entries, ascending; each state's may be read once. */
+  keyGroups(index: number): AsyncIterable<KeyGroupEntries>;
+}
+
+/**
  * A snapshot whose synchronous part is done (what it will hold is fixed) and whose data is read
- * later, off the synchronous path: the RocksDB backend's, read through a RocksDB iterator or out
- * of a local copy of its files. `materialize` reads it in the canonical form; `upload`, where
- * present, writes it as an incremental checkpoint instead. Exactly one of the three is called.
+ * later, off the synchronous path: the RocksDB backend's, read through RocksDB iterators or out
+ * of a local copy of its files. `open` streams it in the canonical form (`materialize` collects
+ * that); `upload`, where present, writes it as an incremental checkpoint instead. Either
+ * `upload` or `discard` is called at the end, after `open` too: it releases what reading holds.
  */
 export class DeferredKeyedSnapshot {
   constructor(
-    readonly materialize: () => Promise<KeyedStateSnapshot>,
+    readonly open: () => Promise<KeyedSnapshotStream>,
     readonly discard: () => void,
     readonly upload?: (target: IncrementalTarget) => Promise<IncrementalUpload>,
   ) {}
+
+  /** The whole snapshot in memory (tests, small state); discards the snapshot afterwards. */
+  async materialize(): Promise<KeyedStateSnapshot> {
+    try {
+      const stream = await this.open();
+      const states: KeyedStateSnapshotState[] = [];
+      for (let i = 0; i < stream.states.length; i++) {
+        const keyGroups: KeyGroupEntries[] = [];
+        for await (const group of stream.keyGroups(i)) keyGroups.push(group);
+        states.push({ ...stream.states[i]!, keyGroups } as KeyedStateSnapshotState);
+      }
+      const { version, maxParallelism, keyGroupRange, timers } = stream;
+      return { version, maxParallelism, keyGroupRange, states, timers };
+    } finally {
+      this.discard();
+    }
+  }
 }
 
 /**

@@ -35,6 +35,7 @@ import {
   redistributeOperatorState,
   type IncrementalKeyedStateHandle,
   type KeyedStateHandle,
+  type KeyGroupEntries,
   type OperatorStateSnapshot,
 } from '../../state/index.js';
 import { syncFolder } from '../../util/durable-files.js';
@@ -73,48 +74,71 @@ export interface StateFileChunks {
 }
 
 /**
- * Encodes the state a key group at a time, pausing (`pause`) after about every
- * {@link SLICE_BYTES} so that the task's thread goes on processing in between. The keyed state
- * cannot change meanwhile: the backend captures what the task is about to change first.
+ * The state file's CBOR as chunks, in the order they are written, keyed state a key group at a
+ * time. Entries held in memory (the heap's snapshot) are encoded with a pause (`pause`) after
+ * about every {@link SLICE_BYTES}, so that the task's thread goes on processing in between; the
+ * heap backend captures what the task is about to change first. A deferred snapshot (RocksDB)
+ * is read from its iterators as the chunks are taken, so no more than a key group of it is in
+ * memory, and it is discarded at the end. Each state's key groups are an indefinite-length CBOR
+ * array: their number is known only once read.
  */
-export async function encodeStateFileInSlices(
+export async function* stateFileChunks(
   state: TaskStateFile<OperatorSnapshot>,
   pause: () => Promise<void> = () => new Promise((resolve) => setImmediate(resolve)),
   folder?: string,
-): Promise<StateFileChunks> {
+): AsyncGenerator<Uint8Array> {
   let sinceLastPause = 0;
-  const operators: Record<string, unknown> = {};
-  for (const [id, op] of Object.entries(state.operators)) {
-    if (op.keyed === undefined) {
-      operators[id] = op;
-      continue;
-    }
-    if (isIncrementalHandle(op.keyed)) {
-      if (folder === undefined) throw new Error('An incremental keyed state handle needs the state file\'s folder to be written.');
-      operators[id] = { ...op, keyed: relativeHandle(op.keyed, folder) };
-      continue;
-    }
-    const keyed = op.keyed instanceof DeferredKeyedSnapshot ? await op.keyed.materialize() : op.keyed;
-    const states = [];
-    for (const s of keyed.states) {
-      const keyGroups = [];
-      for (const group of s.keyGroups) {
-        const bytes = encodedEntries(group);
-        keyGroups.push(new Container({ keyGroup: group.keyGroup, entries: new Embedded(bytes) }));
-        sinceLastPause += bytes.byteLength;
-        if (sinceLastPause >= SLICE_BYTES) {
-          sinceLastPause = 0;
-          await pause();
-        }
+  async function* encoded(groups: Iterable<KeyGroupEntries> | AsyncIterable<KeyGroupEntries>): AsyncGenerator<Container> {
+    for await (const group of groups) {
+      const bytes = encodedEntries(group);
+      yield new Container({ keyGroup: group.keyGroup, entries: new Embedded(bytes) });
+      sinceLastPause += bytes.byteLength;
+      if (sinceLastPause >= SLICE_BYTES) {
+        sinceLastPause = 0;
+        await pause();
       }
-      states.push(new Container({ ...s, keyGroups: new Container(keyGroups) }));
     }
-    operators[id] = new Container({ ...op, keyed: new Container({ ...keyed, states: new Container(states) }) });
   }
+  const deferred: DeferredKeyedSnapshot[] = [];
+  try {
+    const operators: Record<string, unknown> = {};
+    for (const [id, op] of Object.entries(state.operators)) {
+      const keyed = op.keyed;
+      if (keyed === undefined) {
+        operators[id] = op;
+      } else if (isIncrementalHandle(keyed)) {
+        if (folder === undefined) throw new Error('An incremental keyed state handle needs the state file\'s folder to be written.');
+        operators[id] = { ...op, keyed: relativeHandle(keyed, folder) };
+      } else if (keyed instanceof DeferredKeyedSnapshot) {
+        deferred.push(keyed);
+        // Opened when its turn comes in the file, not before.
+        operators[id] = new Container({ ...op, keyed: new Later(async () => {
+          const { keyGroups, states, ...header } = await keyed.open();
+          return new Container({ ...header, states: new Container(states.map((s, i) => new Container({ ...s, keyGroups: new Streamed(encoded(keyGroups(i))) }))) });
+        }) });
+      } else {
+        const states = keyed.states.map((s) => new Container({ ...s, keyGroups: new Streamed(encoded(s.keyGroups)) }));
+        operators[id] = new Container({ ...op, keyed: new Container({ ...keyed, states: new Container(states) }) });
+      }
+    }
+    yield* chunksOf(new Container({ ...state, operators: new Container(operators) }));
+  } finally {
+    for (const d of deferred) d.discard();
+  }
+}
+
+/** The state file's CBOR in memory, as chunks (see stateFileChunks). */
+export async function encodeStateFileInSlices(
+  state: TaskStateFile<OperatorSnapshot>,
+  pause?: () => Promise<void>,
+  folder?: string,
+): Promise<StateFileChunks> {
   const chunks: Uint8Array[] = [];
-  pushChunks(new Container({ ...state, operators: new Container(operators) }), chunks);
   let byteLength = 0;
-  for (const c of chunks) byteLength += c.byteLength;
+  for await (const chunk of stateFileChunks(state, pause, folder)) {
+    chunks.push(chunk);
+    byteLength += chunk.byteLength;
+  }
   return { chunks, byteLength };
 }
 
@@ -123,32 +147,52 @@ class Container {
   constructor(readonly value: Readonly<Record<string, unknown>> | readonly unknown[]) {}
 }
 
+/** An array of items that come one by one: CBOR's indefinite-length array. */
+class Streamed {
+  constructor(readonly items: AsyncIterable<unknown>) {}
+}
+
+/** A value made only when the writer reaches it. */
+class Later {
+  constructor(readonly make: () => Promise<unknown>) {}
+}
+
 /** Bytes embedded as they are: tag 24 over a byte string. */
 class Embedded {
   constructor(readonly bytes: Uint8Array) {}
 }
 
-/** The CBOR of `value` as chunks; the same bytes cbor-x writes for the plain value. */
-function pushChunks(value: unknown, out: Uint8Array[]): void {
+const INDEFINITE_ARRAY = Uint8Array.of(0x9f);
+const BREAK = Uint8Array.of(0xff);
+
+/** The CBOR of `value` as chunks; the same bytes cbor-x writes for the plain value, but for indefinite-length arrays. */
+async function* chunksOf(value: unknown): AsyncGenerator<Uint8Array> {
   if (value instanceof Embedded) {
-    out.push(Uint8Array.of(0xd8, EMBEDDED_CBOR), cborHead(2, value.bytes.byteLength), value.bytes);
+    yield Uint8Array.of(0xd8, EMBEDDED_CBOR);
+    yield cborHead(2, value.bytes.byteLength);
+    yield value.bytes;
   } else if (value instanceof Container) {
     if (Array.isArray(value.value)) {
-      out.push(cborHead(4, value.value.length));
-      for (const item of value.value) pushChunks(item, out);
+      yield cborHead(4, value.value.length);
+      for (const item of value.value) yield* chunksOf(item);
     } else {
       const entries = Object.entries(value.value);
-      out.push(cborHead(5, entries.length));
+      yield cborHead(5, entries.length);
       for (const [key, item] of entries) {
-        out.push(new Uint8Array(encode(key)));
-        pushChunks(item, out);
+        yield new Uint8Array(encode(key));
+        yield* chunksOf(item);
       }
     }
+  } else if (value instanceof Streamed) {
+    yield INDEFINITE_ARRAY;
+    for await (const item of value.items) yield* chunksOf(item);
+    yield BREAK;
+  } else if (value instanceof Later) {
+    yield* chunksOf(await value.make());
   } else {
-    out.push(new Uint8Array(encode(value)));
+    yield new Uint8Array(encode(value));
   }
 }
-
 
 /** The handle with its files' paths relative to `folder` (the state file's), so a checkpoint's folder can move with its job's. */
 function relativeHandle(handle: IncrementalKeyedStateHandle, folder: string): IncrementalKeyedStateHandle {
@@ -203,15 +247,20 @@ export function encodeStateFile(state: TaskStateFile): Uint8Array {
  * the file's path.
  */
 export async function writeStateFile(dir: string, name: string, bytes: Uint8Array | StateFileChunks): Promise<string> {
+  return (await writeStateFileFrom(dir, name, bytes instanceof Uint8Array ? [bytes] : bytes.chunks)).path;
+}
+
+/** {@link writeStateFile} from chunks that may come one by one; resolves with the path and the size. */
+export async function writeStateFileFrom(dir: string, name: string, chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Promise<{ path: string; bytes: number }> {
   // The coordinator made the folder; one that is gone was discarded with its checkpoint, and
   // must not come back with a file in it.
   const path = join(dir, name);
   const temporary = join(dir, `.${name}.${randomBytes(4).toString('hex')}.tmp`);
+  let bytes: number;
   try {
     const handle = await open(temporary, 'wx');
     try {
-      if (bytes instanceof Uint8Array) await handle.writeFile(bytes);
-      else await writeChunks(handle, bytes.chunks);
+      bytes = await writeChunks(handle, chunks);
       await handle.sync();
     } finally {
       await handle.close();
@@ -222,21 +271,23 @@ export async function writeStateFile(dir: string, name: string, bytes: Uint8Arra
     throw err;
   }
   await syncFolder(dir);
-  return path;
+  return { path, bytes };
 }
 
-/** Small chunks are gathered into one write; large ones are written as they are. */
-async function writeChunks(handle: FileHandle, chunks: readonly Uint8Array[]): Promise<void> {
+/** Small chunks are gathered into one write; large ones are written as they are. Resolves with the bytes written. */
+async function writeChunks(handle: FileHandle, chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Promise<number> {
   const GATHER = 1 << 16;
   let gathered: Uint8Array[] = [];
   let size = 0;
+  let total = 0;
   const flush = async (): Promise<void> => {
     if (size === 0) return;
     await writeAll(handle, Buffer.concat(gathered, size));
     gathered = [];
     size = 0;
   };
-  for (const chunk of chunks) {
+  for await (const chunk of chunks) {
+    total += chunk.byteLength;
     if (chunk.byteLength >= GATHER) {
       await flush();
       await writeAll(handle, chunk);
@@ -247,6 +298,7 @@ async function writeChunks(handle: FileHandle, chunks: readonly Uint8Array[]): P
     }
   }
   await flush();
+  return total;
 }
 
 async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<void> {

@@ -6,6 +6,7 @@
  * overtakes the barrier. The asynchronous part encodes the chain's snapshot once, writes it
  * durably and acknowledges; a failure anywhere declines the checkpoint and the task runs on.
  */
+import { rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { BarrierInfo, RecordWriter } from '../../net/channels/index.js';
 import type { OperatorSnapshot } from '../../operators/operator.js';
@@ -13,7 +14,7 @@ import { DeferredKeyedSnapshot } from '../../state/index.js';
 import { sharedStateDir } from '../checkpoint/storage.js';
 import type { ChainedOperator } from './chain.js';
 import type { FromWorker, TaskDeployment } from './deployment.js';
-import { encodeStateFileInSlices, STATE_FILE_FORMAT, STATE_FILE_VERSION, stateFileName, writeStateFile } from './state-files.js';
+import { STATE_FILE_FORMAT, STATE_FILE_VERSION, stateFileChunks, stateFileName, writeStateFileFrom } from './state-files.js';
 
 /** What the checkpointing part needs from its task. */
 export interface CheckpointingTask {
@@ -134,10 +135,8 @@ export class TaskCheckpoints {
     const reusedSharedFiles: string[] = [];
     let uploaded = 0;
     const file = stateFileName(d.vertexId, d.subtaskIndex);
-    let next = 0;
     try {
-      for (; next < ids.length; next++) {
-        const id = ids[next]!;
+      for (const id of ids) {
         const keyed = operators[id]!.keyed;
         if (barrier.kind !== 'CHECKPOINT' || !(keyed instanceof DeferredKeyedSnapshot) || keyed.upload === undefined) continue;
         const upload = await keyed.upload({
@@ -151,16 +150,17 @@ export class TaskCheckpoints {
         reusedSharedFiles.push(...upload.reusedSharedFiles);
         uploaded += upload.bytesWritten;
       }
+      const state = { format: STATE_FILE_FORMAT, version: STATE_FILE_VERSION, checkpointId: barrier.checkpointId, vertexId: d.vertexId, subtaskIndex: d.subtaskIndex, parallelism: d.parallelism, operators } as const;
+      const written = await writeStateFileFrom(barrier.targetDir, file, stateFileChunks(state, undefined, barrier.targetDir));
+      return { file: written.path, bytes: written.bytes + uploaded, sharedFiles, reusedSharedFiles };
     } catch (err) {
-      discardDeferred(ids.slice(next + 1).map((id) => [id, operators[id]] as const));
+      // Snapshots not read yet still hold RocksDB iterators or local copies; files uploaded for
+      // this checkpoint will be named in no acknowledgement, so nobody else would remove them.
+      discardDeferred(Object.entries(operators));
+      const reused = new Set(reusedSharedFiles);
+      await Promise.all(sharedFiles.filter((path) => !reused.has(path)).map((path) => rm(path, { force: true }).catch(() => undefined)));
       throw err;
     }
-    const bytes = await encodeStateFileInSlices(
-      { format: STATE_FILE_FORMAT, version: STATE_FILE_VERSION, checkpointId: barrier.checkpointId, vertexId: d.vertexId, subtaskIndex: d.subtaskIndex, parallelism: d.parallelism, operators },
-      undefined,
-      barrier.targetDir,
-    );
-    return { file: await writeStateFile(barrier.targetDir, file, bytes), bytes: bytes.byteLength + uploaded, sharedFiles, reusedSharedFiles };
   }
 
   decline(checkpointId: number, reason: unknown): void {

@@ -56,7 +56,7 @@ import {
   type KeyedStateHandle,
   type KeyedStateEntry,
   type KeyedStateSnapshot,
-  type KeyedStateSnapshotState,
+  type KeyedSnapshotStream,
   type KeyGroupEntries,
   type TimerServiceSnapshot,
 } from '../snapshot.js';
@@ -531,39 +531,43 @@ export class RocksDBKeyedStateBackend<K = unknown> extends BaseKeyedStateBackend
     const tables = this.tablesById.map((t): SnapshotTable => ({ ...stateInfo(t), cleanup: fullSnapshotCleanup(t, this.ctx.ttlTimeProvider) }));
     const header = { version: KEYED_STATE_SNAPSHOT_VERSION, maxParallelism: this.maxParallelism, keyGroupRange: this.keyGroupRange.toData() };
     const [from, to] = keyGroupBounds(this.keyGroupRange.startKeyGroup, this.keyGroupRange.endKeyGroup);
+    const states = tables.map(({ cleanup: _, ...info }) => info);
+    const stream = (iterate: (index: number) => RowIterator): KeyedSnapshotStream => ({
+      ...header,
+      states,
+      timers,
+      keyGroups: (index) => keyGroupsOf(iterate(index), index, tables[index]!),
+    });
     if (this.options.incremental !== true) {
-      const rows = this.db.iterate(from, to);
+      // One iterator per state, each over the range as it is now; a snapshot is read a state at a time.
+      const iterators = tables.map(() => this.db.iterate(from, to));
       return new DeferredKeyedSnapshot(
-        async () => ({ ...header, states: await canonicalStates(rows, tables), timers }),
-        () => void rows.close(),
+        () => Promise.resolve(stream((index) => iterators[index]!)),
+        () => {
+          for (const rows of iterators) void rows.close();
+        },
       );
     }
     const directory = `${this.options.directory}.copy-${++this.copies}`;
     const copied = this.db.checkpoint(directory);
-    const removeCopy = (): Promise<void> => copied.then(
-      () => rm(directory, { recursive: true, force: true }),
-      () => rm(directory, { recursive: true, force: true }),
-    );
+    let opened: Promise<RocksDBHandle> | undefined;
+    const release = (): Promise<void> => {
+      const remove = (): Promise<void> => rm(directory, { recursive: true, force: true });
+      const closed = opened === undefined ? Promise.resolve() : opened.then((db) => db.close()).catch(() => undefined);
+      return copied.then(() => closed, () => undefined).then(remove, remove);
+    };
     return new DeferredKeyedSnapshot(
       async () => {
-        try {
-          await copied;
-          const db = await RocksDBHandle.open(directory);
-          try {
-            return { ...header, states: await canonicalStates(db.iterate(from, to), tables), timers };
-          } finally {
-            await db.close();
-          }
-        } finally {
-          await removeCopy();
-        }
+        await copied;
+        const db = await (opened ??= RocksDBHandle.open(directory));
+        return stream(() => db.iterate(from, to));
       },
-      () => void removeCopy().catch(() => undefined),
+      () => void release().catch(() => undefined),
       async (target) => {
         try {
-          return await this.upload(await copied, target, { format: INCREMENTAL_HANDLE_FORMAT, ...header, states: tables.map(({ cleanup: _, ...info }) => info), timers });
+          return await this.upload(await copied, target, { format: INCREMENTAL_HANDLE_FORMAT, ...header, states, timers });
         } finally {
-          await removeCopy();
+          await release();
         }
       },
     );
@@ -911,34 +915,36 @@ function fullSnapshotCleanup(table: RocksDBStateTable<unknown>, time: TtlTimePro
   return (value) => dropExpired(kind, ttl, value, now);
 }
 
-async function canonicalStates(rows: AsyncIterable<Array<[Uint8Array, Uint8Array]>>, tables: readonly SnapshotTable[]): Promise<KeyedStateSnapshotState[]> {
-  const byState = tables.map(() => new Map<number, KeyedStateEntry[]>());
-  for await (const chunk of rows) {
-    for (const [key, value] of chunk) {
-      const { keyGroup, keyId } = decodeRowKey(key);
-      const userKey = decodeKeyId(keyId);
-      const triples = decodeRow(value);
-      for (let i = 0; i < triples.length; i += 3) {
-        const id = triples[i] as number;
-        const groups = byState[id]!;
-        let entries = groups.get(keyGroup);
-        if (entries === undefined) {
-          entries = [];
-          groups.set(keyGroup, entries);
+type RowIterator = AsyncIterable<Array<[Uint8Array, Uint8Array]>> & { close(): Promise<void> };
+
+/** The key groups of state `id` with entries, in the canonical form, read from an iterator over rows (closed at the end). */
+async function* keyGroupsOf(rows: RowIterator, id: number, table: SnapshotTable): AsyncGenerator<KeyGroupEntries> {
+  let keyGroup = -1;
+  let entries: KeyedStateEntry[] = [];
+  try {
+    for await (const chunk of rows) {
+      for (const [key, row] of chunk) {
+        // Rows hold every state of their key: only this state's values are taken.
+        const triples = decodeRow(row);
+        let decoded: { keyGroup: number; keyId: KeyId } | undefined;
+        for (let i = 0; i < triples.length; i += 3) {
+          if (triples[i] !== id) continue;
+          decoded ??= decodeRowKey(key);
+          let value = canonicalOf(table.kind, triples[i + 2]);
+          if (table.cleanup !== undefined && (value = table.cleanup(value)) === undefined) continue;
+          if (decoded.keyGroup !== keyGroup) {
+            if (entries.length > 0) yield { keyGroup, entries };
+            keyGroup = decoded.keyGroup;
+            entries = [];
+          }
+          entries.push([decodeKeyId(decoded.keyId), decodeKeyId(decodeId(triples[i + 1])), value]);
         }
-        const table = tables[id]!;
-        let value = canonicalOf(table.kind, triples[i + 2]);
-        if (table.cleanup !== undefined && (value = table.cleanup(value)) === undefined) continue;
-        entries.push([userKey, decodeKeyId(decodeId(triples[i + 1])), value]);
       }
     }
+    if (entries.length > 0) yield { keyGroup, entries };
+  } finally {
+    await rows.close();
   }
-  return tables.map((t, id) => ({
-    name: t.name,
-    kind: t.kind,
-    ...(t.ttl === true ? { ttl: true } : {}),
-    keyGroups: [...byState[id]!].sort((a, b) => a[0] - b[0]).map(([keyGroup, entries]): KeyGroupEntries => ({ keyGroup, entries })),
-  }));
 }
 
 /** The rows from `gte` to `lt`, a thousand or so at a time, each chunk read synchronously when asked for. */

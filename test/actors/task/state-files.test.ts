@@ -1,6 +1,7 @@
 import t from 'tap';
-import { encodeStateFileInSlices, readStateFile, writeStateFile, STATE_FILE_FORMAT, STATE_FILE_VERSION, type TaskStateFile } from '../../../src/actors/task/state-files.js';
-import type { KeyedStateSnapshot } from '../../../src/state/index.js';
+import { encodeStateFileInSlices, readStateFile, stateFileChunks, writeStateFile, STATE_FILE_FORMAT, STATE_FILE_VERSION, type TaskStateFile } from '../../../src/actors/task/state-files.js';
+import type { OperatorSnapshot } from '../../../src/operators/operator.js';
+import { DeferredKeyedSnapshot, type KeyedStateSnapshot } from '../../../src/state/index.js';
 
 t.test('a large keyed state is encoded a slice at a time, pausing between slices, and reads back the same', async (t) => {
   // 128 key groups of 2,000 entries with ~100-byte values: about 30 MB of entries.
@@ -72,4 +73,48 @@ t.test('a corrupt embedded key group is reported with the file and the state', a
   );
   const path = await writeStateFile(t.testdir(), 'v-0', broken);
   await t.rejects(readStateFile(path), /v-0.*key group 3 of state 'counts' is not valid CBOR/);
+});
+
+t.test('a deferred snapshot is read a key group at a time as the file is written, then discarded', async (t) => {
+  const written: number[] = [];
+  let chunksTaken = 0;
+  let discarded = 0;
+  const groups = [3, 40, 99];
+  const deferred = new DeferredKeyedSnapshot(
+    async () => ({
+      version: 1,
+      maxParallelism: 128,
+      keyGroupRange: { startKeyGroup: 0, endKeyGroup: 127 },
+      states: [{ name: 'a', kind: 'VALUE' as const }, { name: 'b', kind: 'LIST' as const, ttl: true }],
+      timers: [],
+      keyGroups: async function* (index: number) {
+        for (const keyGroup of groups) {
+          // What was read before has gone out as chunks before the next group is read.
+          written.push(chunksTaken);
+          yield { keyGroup, entries: [[`k${keyGroup}`, null, index === 0 ? keyGroup : [[keyGroup, 5]]] as const] };
+        }
+      },
+    }),
+    () => void discarded++,
+  );
+  const state: TaskStateFile<OperatorSnapshot> = {
+    format: STATE_FILE_FORMAT,
+    version: STATE_FILE_VERSION,
+    checkpointId: 3,
+    vertexId: 'v',
+    subtaskIndex: 0,
+    parallelism: 1,
+    operators: { op: { keyed: deferred } },
+  };
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of stateFileChunks(state, async () => {})) {
+    chunks.push(chunk);
+    chunksTaken++;
+  }
+  t.ok(written.every((taken, i) => i === 0 || taken > written[i - 1]!), `each key group was read after the previous one was written (${written.join(', ')})`);
+  t.equal(discarded, 1, 'the snapshot is discarded once written');
+  const back = await readStateFile(await writeStateFile(t.testdir(), 'v-0', { chunks, byteLength: chunks.reduce((n, c) => n + c.byteLength, 0) }));
+  const keyed = back.operators['op']!.keyed as KeyedStateSnapshot;
+  t.same(keyed.states.map((s) => [s.name, s.ttl, s.keyGroups.map((g) => g.keyGroup)]), [['a', undefined, groups], ['b', true, groups]]);
+  t.same(keyed.states[1]!.keyGroups[0]!.entries, [['k3', null, [[3, 5]]]]);
 });
