@@ -214,7 +214,11 @@ function absoluteHandle(handle: IncrementalKeyedStateHandle, folder: string, pat
   return { ...handle, sharedFiles: list(handle.sharedFiles, 'shared files'), privateFiles: list(handle.privateFiles, 'private files') } as IncrementalKeyedStateHandle;
 }
 
-/** Decodes the key groups' embedded entries in place (see encodeStateFileInSlices); incremental handles get absolute paths. */
+/**
+ * Makes the key groups' embedded entries readable (see stateFileChunks): each group's `entries`
+ * is decoded when read, and not kept, so a restore holds the file's bytes and one key group
+ * decoded at a time rather than the whole state decoded. Incremental handles get absolute paths.
+ */
 function unembed(file: TaskStateFile, path: string): void {
   for (const op of Object.values(file.operators)) {
     if (isIncrementalHandle(op.keyed)) {
@@ -224,13 +228,19 @@ function unembed(file: TaskStateFile, path: string): void {
     for (const s of op.keyed?.states ?? []) {
       for (const group of s.keyGroups) {
         const entries = group.entries as unknown;
-        if (entries instanceof Tag && entries.tag === EMBEDDED_CBOR && entries.value instanceof Uint8Array) {
-          try {
-            (group as { entries: unknown }).entries = decode(entries.value);
-          } catch (err) {
-            throw new StateFileError(path, `key group ${group.keyGroup} of state '${s.name}' is not valid CBOR (${(err as Error).message})`, err);
-          }
-        }
+        if (!(entries instanceof Tag && entries.tag === EMBEDDED_CBOR && entries.value instanceof Uint8Array)) continue;
+        const bytes = entries.value;
+        Object.defineProperty(group, 'entries', {
+          enumerable: true,
+          configurable: true,
+          get: () => {
+            try {
+              return decode(bytes) as unknown;
+            } catch (err) {
+              throw new StateFileError(path, `key group ${group.keyGroup} of state '${s.name}' is not valid CBOR (${(err as Error).message})`, err);
+            }
+          },
+        });
       }
     }
   }
