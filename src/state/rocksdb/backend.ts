@@ -387,7 +387,8 @@ export class RocksDBKeyedStateBackend<K = unknown> extends BaseKeyedStateBackend
       const bytes = values[i];
       if (bytes !== undefined) {
         this.fill(r, decodeRow(bytes));
-        r.stored = bytes;
+        // A copy: the view would keep the whole multi-get answer alive as long as this key.
+        r.stored = bytes.slice();
       }
       let group = this.residents[index];
       if (group === undefined) {
@@ -891,8 +892,6 @@ function canonicalOf(kind: StateKind, stored: unknown): unknown {
   return (stored as [unknown, unknown][]).map(([id, v]) => [decodeKeyId(decodeId(id)), v]);
 }
 
-
-/** The states in the canonical form, read from an iterator over rows. */
 /** A state as a snapshot sees it: what it is, and what `cleanupFullSnapshot` leaves of a value. */
 interface SnapshotTable {
   readonly name: string;
