@@ -17,6 +17,15 @@ import { unpack, type DbFile, type DbRequest, type DbRequestFrame, type DbRespon
 const WORKER = new URL('./db-worker.mjs', import.meta.url);
 /** How long a synchronous call waits for the worker before it gives up. */
 const SYNC_TIMEOUT_MS = 120_000;
+/**
+ * Write batches posted and not yet applied, at most: beyond, the posting thread waits, as a
+ * Flink task thread stalls on RocksDB's writes. Without a bound, a task that evicts keys
+ * faster than RocksDB takes their rows queues them all in memory.
+ */
+const MAX_PENDING_WRITES = 8;
+/** Slots of the shared counters: answers on the sync port, write batches applied. */
+const SYNC_ANSWERS = 0;
+const WRITES_APPLIED = 1;
 
 export class RocksDBError extends Error {
   override readonly name = 'RocksDBError';
@@ -28,7 +37,9 @@ class WorkerLink {
   private readonly syncResponses: MessagePort;
   /** Referenced while an answer is awaited, so a pending call keeps the process alive. */
   private readonly asyncResponses: MessagePort;
-  private readonly signal = new Int32Array(new SharedArrayBuffer(4));
+  private readonly signal = new Int32Array(new SharedArrayBuffer(8));
+  /** Write batches posted (compared with the worker's count of those applied). */
+  private writesPosted = 0;
   private readonly pending = new Map<number, { resolve: (r: DbResult) => void; reject: (e: Error) => void }>();
   /** Async failures of writes, by database: the database's next call throws it. */
   readonly writeFailures = new Map<number, Error>();
@@ -77,9 +88,18 @@ class WorkerLink {
 
   private readonly writesById = new Map<number, number>();
 
-  /** Posts a request whose answer nobody waits for (a write): its failure fails the database. */
+  /**
+   * Posts a write, whose answer nobody waits for: its failure fails the database. Waits first
+   * while {@link MAX_PENDING_WRITES} are still to be applied.
+   */
   post(request: DbRequest, transfer: ArrayBuffer[] = []): void {
     this.check();
+    const deadline = Date.now() + SYNC_TIMEOUT_MS;
+    for (let applied = Atomics.load(this.signal, WRITES_APPLIED); this.writesPosted - applied >= MAX_PENDING_WRITES; applied = Atomics.load(this.signal, WRITES_APPLIED)) {
+      if (Date.now() > deadline) throw new RocksDBError(`RocksDB did not apply ${this.writesPosted - applied} writes within ${SYNC_TIMEOUT_MS / 1000} s.`);
+      Atomics.wait(this.signal, WRITES_APPLIED, applied, 50);
+    }
+    this.writesPosted++;
     const id = this.nextId++;
     this.writesById.set(id, request.db);
     this.requests.postMessage({ id, sync: false, request } satisfies DbRequestFrame, transfer);
@@ -105,7 +125,7 @@ class WorkerLink {
   callSync(request: DbRequest, transfer: ArrayBuffer[] = []): DbResult {
     this.check();
     const id = this.nextId++;
-    let seen = Atomics.load(this.signal, 0);
+    let seen = Atomics.load(this.signal, SYNC_ANSWERS);
     this.requests.postMessage({ id, sync: true, request } satisfies DbRequestFrame, transfer);
     const deadline = Date.now() + SYNC_TIMEOUT_MS;
     for (;;) {
@@ -118,8 +138,8 @@ class WorkerLink {
       }
       const left = deadline - Date.now();
       if (left <= 0) throw new RocksDBError(`RocksDB did not answer a ${request.op} within ${SYNC_TIMEOUT_MS / 1000} s.`);
-      Atomics.wait(this.signal, 0, seen, Math.min(left, 50));
-      seen = Atomics.load(this.signal, 0);
+      Atomics.wait(this.signal, SYNC_ANSWERS, seen, Math.min(left, 50));
+      seen = Atomics.load(this.signal, SYNC_ANSWERS);
     }
   }
 

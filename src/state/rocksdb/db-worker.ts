@@ -20,7 +20,7 @@ interface WorkerPorts {
   readonly requests: MessagePort;
   readonly syncResponses: MessagePort;
   readonly asyncResponses: MessagePort;
-  /** Bumped (and notified) after each answer on the sync port. */
+  /** Two counters, each bumped and notified: answers on the sync port, and posted writes done. */
   readonly syncSignal: SharedArrayBuffer;
 }
 
@@ -311,8 +311,16 @@ function answer(frame: DbRequestFrame, response: DbResponseFrame): void {
   }
 }
 
+/** Counts a posted write as done (applied or failed): its poster may be waiting for room (db-client). */
+function writeDone(): void {
+  Atomics.add(signal, 1, 1);
+  Atomics.notify(signal, 1);
+}
+
 ports.requests.on('message', (frame: DbRequestFrame) => {
-  serve(frame.request).then(
+  const served = serve(frame.request);
+  if (frame.request.op === 'write' && !frame.sync) void served.then(writeDone, writeDone);
+  served.then(
     (result) => {
       // A write succeeds silently: the client does not wait for it.
       if (frame.request.op !== 'write' || frame.sync) answer(frame, result === undefined ? { id: frame.id, result: { kind: 'ok' } } : { id: frame.id, result });
