@@ -8,10 +8,18 @@
  * long perform() held the task's thread (the synchronous part and whatever of the
  * "asynchronous" part runs before its first await), the longest pause between two records at
  * the stateful task, trigger-to-notify time, and the worker's heap; then a summary, and how
- * long writing the same number of bytes durably takes on its own (writeStateFile).
+ * long writing the same number of bytes durably takes on its own (writeStateFile), and the
+ * process's peak RSS (every thread of the job runs in this process: the slot worker, the RocksDB
+ * worker; process.resourceUsage().maxRSS, taken before that write) and its RSS at each checkpoint.
  *
  *   node --import tsx bench/checkpoint-state.ts [--keys 1000000] [--value-bytes 100]
  *       [--records 6000000] [--interval 2500] [--value object|string]
+ *       [--backend hashmap|rocksdb] [--incremental] [--resident-keys N] [--dir DIR]
+ *
+ * `--backend` sets `state.backend.type` (default hashmap); `--incremental` sets
+ * `state.backend.incremental: true`; `--resident-keys` sets `state.backend.rocksdb.resident-keys`
+ * (unset: its default, 100,000). RocksDB's working files go to DIR/rocksdb (DIR: the checkpoint
+ * folder, a temporary one removed at the end unless `--dir` names one).
  *
  * `--value object` (default): `{ id, name, tags }` objects; `--value string`: one string per
  * key. (Snapshots copy nothing: entries are encoded by the writer, or on first access after the
@@ -25,6 +33,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { isMainThread } from 'node:worker_threads';
 import { getHeapStatistics } from 'node:v8';
 import { TaskCheckpoints, type CheckpointingTask } from '../src/actors/task/task-checkpoints.js';
 import type { FromWorker } from '../src/actors/task/deployment.js';
@@ -42,6 +51,9 @@ const { values } = parseArgs({
     interval: { type: 'string', default: '2500' },
     value: { type: 'string', default: 'object' },
     dir: { type: 'string', default: '' },
+    backend: { type: 'string', default: 'hashmap' },
+    incremental: { type: 'boolean', default: false },
+    'resident-keys': { type: 'string' },
   },
   allowPositionals: true,
 });
@@ -50,6 +62,11 @@ const VALUE_BYTES = Number(values['value-bytes']);
 const RECORDS = Number(values.records ?? 6 * KEYS);
 const INTERVAL = Number(values.interval);
 const OBJECT_VALUES = values.value !== 'string';
+const BACKEND = values.backend;
+if (BACKEND !== 'hashmap' && BACKEND !== 'rocksdb') throw new Error(`--backend: hashmap or rocksdb, not '${BACKEND}'`);
+const INCREMENTAL = values.incremental;
+const RESIDENT_KEYS = values['resident-keys'];
+const rssMb = (): number => Math.round(process.memoryUsage.rss() / 2 ** 20);
 
 interface Item {
   id: number;
@@ -69,6 +86,7 @@ function valueFor(n: number, v: number): Value {
 // ---- measurements in the slot worker's thread ------------------------------------------------
 
 let keysInState = 0;
+let recordsSeen = 0;
 let lastRecordNs = 0n;
 let maxGapNs = 0n;
 const notified = new Map<number, number>();
@@ -114,10 +132,14 @@ TaskCheckpoints.prototype.perform = function perform(this: TaskCheckpoints, barr
     perform: true,
     checkpointId: barrier.checkpointId,
     vertex: task.deployment.vertexId.slice(0, 8),
+    // The stateful task is the one with inputs (keyBy -> process -> sink), not the source's.
+    stateful: task.deployment.inputs.length > 0,
     performMs,
     keysInState,
+    records: recordsSeen,
     maxGapMsBefore: Number(gapBefore) / 1e6,
     heapUsedMb: Math.round(heap.used_heap_size / 2 ** 20),
+    rssMb: rssMb(),
     triggeredAt: barrier.timestamp,
   });
   return paused;
@@ -132,6 +154,7 @@ class KeepLatest extends KeyedProcessFunction<number, number, number> implements
     const now = process.hrtime.bigint();
     if (lastRecordNs !== 0n && now - lastRecordNs > maxGapNs) maxGapNs = now - lastRecordNs;
     lastRecordNs = now;
+    recordsSeen++;
     const key = n % KEYS;
     if (this.state.value() === undefined) keysInState++;
     this.state.update(valueFor(key, Math.floor(n / KEYS)));
@@ -149,7 +172,15 @@ class KeepLatest extends KeyedProcessFunction<number, number, number> implements
 
 // The same in the slot worker (a thread of this process) as in the main thread.
 const dir = values.dir !== '' ? values.dir : join(tmpdir(), `runnel-bench-state-${process.pid}`);
-const env = StreamExecutionEnvironment.getExecutionEnvironment(Configuration.fromRecord({ 'execution.checkpointing.dir': dir }));
+const env = StreamExecutionEnvironment.getExecutionEnvironment(
+  Configuration.fromRecord({
+    'execution.checkpointing.dir': dir,
+    'state.backend.type': BACKEND,
+    'state.backend.incremental': String(INCREMENTAL),
+    ...(BACKEND === 'rocksdb' ? { 'state.backend.rocksdb.localdir': join(dir, 'rocksdb') } : {}),
+    ...(RESIDENT_KEYS !== undefined ? { 'state.backend.rocksdb.resident-keys': RESIDENT_KEYS } : {}),
+  }),
+);
 env.setParallelism(1);
 env.enableCheckpointing(INTERVAL, 'EXACTLY_ONCE');
 env
@@ -159,45 +190,26 @@ env
   .sinkTo(new DiscardSink<number>(), 'discard');
 
 const started = Date.now();
-await env.execute('checkpoint state benchmark');
-console.log(`job done in ${((Date.now() - started) / 1000).toFixed(1)} s (${RECORDS} records over ${KEYS} keys, ${OBJECT_VALUES ? 'object' : 'string'} values of ~${VALUE_BYTES} bytes)`);
-
-// Summary: the checkpoints taken once every key held a value.
-interface Line {
-  ack?: boolean;
-  perform?: boolean;
-  notified?: boolean;
-  checkpointId: number;
-  vertex?: string;
-  bytes?: number;
-  syncMs?: number;
-  asyncMs?: number;
-  performMs?: number;
-  keysInState?: number;
-  triggeredAt?: number;
-  at?: number;
-  maxGapMsSince?: number;
-}
-const lines = readFileSync(LINES, 'utf8').trim().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Line);
-rmSync(LINES, { force: true });
-const ids = [...new Set(lines.map((l) => l.checkpointId))].sort((a, b) => a - b);
-// The stateful task: the one whose acknowledgements carry the most bytes.
-const stateful = lines.filter((l) => l.ack === true).sort((a, b) => (b.bytes ?? 0) - (a.bytes ?? 0))[0]?.vertex;
-console.log('\ncheckpoint  keys       bytes        syncMs  performMs (thread blocked)  asyncMs  trigger->notify ms  longest record gap ms');
-for (const id of ids) {
-  const of = lines.filter((l) => l.checkpointId === id);
-  const ack = of.find((l) => l.ack === true && l.vertex === stateful);
-  const perform = of.find((l) => l.perform === true && l.vertex === stateful);
-  const notified = of.find((l) => l.notified === true);
-  if (ack === undefined || perform === undefined) {
-    console.log(`${String(id).padStart(10)}  (not acknowledged by the stateful task)`);
-    continue;
+const what = (): string =>
+  `${RECORDS} records over ${KEYS} keys, ${OBJECT_VALUES ? 'object' : 'string'} values of ~${VALUE_BYTES} bytes; ` +
+  `state.backend.type ${BACKEND}${BACKEND === 'rocksdb' ? `, resident-keys ${RESIDENT_KEYS ?? 'default'}` : ''}, incremental ${INCREMENTAL}`;
+if (isMainThread) {
+  // Stopped before the end (Ctrl-C, `timeout`): the summary of the checkpoints so far, the peak
+  // RSS so far, and the temporary files removed.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
+      console.log(`\n${signal} after ${((Date.now() - started) / 1000).toFixed(1)} s, job not done (${what()}); so far:`);
+      summarize(peakRssMb);
+      if (values.dir === '') rmSync(dir, { recursive: true, force: true });
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    });
   }
-  const e2e = notified?.at !== undefined && perform.triggeredAt !== undefined ? String(notified.at - perform.triggeredAt) : '-';
-  console.log(
-    `${String(id).padStart(10)}  ${String(perform.keysInState).padEnd(9)}  ${String(ack.bytes).padStart(11)}  ${String(ack.syncMs).padStart(6)}  ${(perform.performMs ?? 0).toFixed(0).padStart(26)}  ${String(ack.asyncMs).padStart(7)}  ${e2e.padStart(18)}  ${(notified?.maxGapMsSince ?? 0).toFixed(0).padStart(21)}`,
-  );
 }
+await env.execute('checkpoint state benchmark');
+const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
+console.log(`job done in ${((Date.now() - started) / 1000).toFixed(1)} s (${what()})`);
+summarize(peakRssMb);
 
 // The same number of bytes written durably on their own (temporary file, fsync, rename).
 const probe = await mkdtemp(join(tmpdir(), 'runnel-bench-write-'));
@@ -207,3 +219,72 @@ await writeStateFile(probe, 'probe', bytes);
 console.log(`writeStateFile of ${bytes.byteLength} bytes alone: ${(Number(process.hrtime.bigint() - w0) / 1e6).toFixed(0)} ms`);
 await rm(probe, { recursive: true, force: true });
 if (values.dir === '') await rm(dir, { recursive: true, force: true });
+
+// ---- the summary (main thread) ---------------------------------------------------------------
+
+interface Line {
+  ack?: boolean;
+  perform?: boolean;
+  notified?: boolean;
+  checkpointId: number;
+  vertex?: string;
+  stateful?: boolean;
+  bytes?: number;
+  syncMs?: number;
+  asyncMs?: number;
+  performMs?: number;
+  heapUsedMb?: number;
+  rssMb?: number;
+  keysInState?: number;
+  records?: number;
+  triggeredAt?: number;
+  at?: number;
+  maxGapMsSince?: number;
+}
+/** Per checkpoint, what the slot worker wrote to LINES; then the checkpoints over every key and the peak RSS. */
+function summarize(peakRssMb: number): void {
+  let lines: Line[] = [];
+  try {
+    lines = readFileSync(LINES, 'utf8').trim().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Line);
+  } catch {
+    // No checkpoint yet.
+  }
+  rmSync(LINES, { force: true });
+  const ids = [...new Set(lines.map((l) => l.checkpointId))].sort((a, b) => a - b);
+  // The stateful task: the one with inputs (else the one whose acknowledgements carry the most bytes).
+  const stateful =
+    lines.find((l) => l.perform === true && l.stateful === true)?.vertex ?? lines.filter((l) => l.ack === true).sort((a, b) => (b.bytes ?? 0) - (a.bytes ?? 0))[0]?.vertex;
+  console.log('\ncheckpoint  records    keys       bytes        syncMs  performMs (thread blocked)  asyncMs  trigger->notify ms  longest record gap ms  heap MB  RSS MB');
+  for (const id of ids) {
+    const of = lines.filter((l) => l.checkpointId === id);
+    const ack = of.find((l) => l.ack === true && l.vertex === stateful);
+    const perform = of.find((l) => l.perform === true && l.vertex === stateful);
+    const notified = of.find((l) => l.notified === true);
+    if (ack === undefined || perform === undefined) {
+      console.log(`${String(id).padStart(10)}  (not acknowledged by the stateful task)`);
+      continue;
+    }
+    const e2e = notified?.at !== undefined && perform.triggeredAt !== undefined ? String(notified.at - perform.triggeredAt) : '-';
+    console.log(
+      `${String(id).padStart(10)}  ${String(perform.records ?? '-').padEnd(9)}  ${String(perform.keysInState).padEnd(9)}  ${String(ack.bytes).padStart(11)}  ${String(ack.syncMs).padStart(6)}  ${(perform.performMs ?? 0).toFixed(0).padStart(26)}  ${String(ack.asyncMs).padStart(7)}  ${e2e.padStart(18)}  ${(notified?.maxGapMsSince ?? 0).toFixed(0).padStart(21)}  ${String(perform.heapUsedMb ?? '-').padStart(7)}  ${String(perform.rssMb ?? '-').padStart(6)}`,
+    );
+  }
+
+  // Over the checkpoints that covered every key: durations and sizes; and the process's peak RSS.
+  const full = ids.flatMap((id) => {
+    const of = lines.filter((l) => l.checkpointId === id);
+    const ack = of.find((l) => l.ack === true && l.vertex === stateful);
+    const perform = of.find((l) => l.perform === true && l.vertex === stateful);
+    const notified = of.find((l) => l.notified === true);
+    if (ack === undefined || perform === undefined || perform.keysInState !== KEYS) return [];
+    return [{ bytes: ack.bytes ?? 0, syncMs: ack.syncMs ?? 0, asyncMs: ack.asyncMs ?? 0, performMs: perform.performMs ?? 0, e2eMs: notified?.at !== undefined && perform.triggeredAt !== undefined ? notified.at - perform.triggeredAt : undefined }];
+  });
+  const med = (xs: number[]): number => [...xs].sort((x, y) => x - y)[Math.floor((xs.length - 1) / 2)] ?? 0;
+  const stats = (xs: number[]): string => (xs.length === 0 ? '-' : `median ${med(xs).toFixed(0)}, max ${Math.max(...xs).toFixed(0)}`);
+  console.log(`\nstate backend ${BACKEND}${INCREMENTAL ? ' (incremental)' : ''}: ${full.length} checkpoint(s) over all ${KEYS} keys`);
+  if (full.length > 0) {
+    const e2e = full.flatMap((f) => (f.e2eMs === undefined ? [] : [f.e2eMs]));
+    console.log(`  bytes: ${stats(full.map((f) => f.bytes))}; syncMs: ${stats(full.map((f) => f.syncMs))}; performMs: ${stats(full.map((f) => f.performMs))}; asyncMs: ${stats(full.map((f) => f.asyncMs))}; trigger->notify ms: ${stats(e2e)}`);
+  }
+  console.log(`  peak RSS of this process (job's threads included): ${peakRssMb} MB`);
+}

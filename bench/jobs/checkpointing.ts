@@ -4,12 +4,15 @@
  * keyed state (reduce) -> a counting sink, at parallelism P, with or without
  * `enableCheckpointing(intervalMs)` EXACTLY_ONCE.
  *
- *   node --import tsx bench/jobs/checkpointing.ts RECORDS INTERVAL_MS CHECKPOINT_DIR [PARALLELISM]
+ *   node --import tsx bench/jobs/checkpointing.ts RECORDS INTERVAL_MS CHECKPOINT_DIR [PARALLELISM] [KEYS] [CONFIG_JSON]
  *
- * INTERVAL_MS 0: no checkpoints (the baseline). Prints one JSON line per sink subtask
+ * INTERVAL_MS 0: no checkpoints (the baseline). KEYS: how many keys (default 10,000).
+ * CONFIG_JSON: more configuration entries, e.g. `{"state.backend.type":"rocksdb"}` (default
+ * `{}`: heap state). Prints one JSON line per sink subtask
  * (`{"ckptSlot":true, ...}`) with its count, first/last record times, the source's start, the
  * process CPU, the checkpoints the source-side map function heard complete (CheckpointListener),
- * each with the time it heard of it, and how many the reduce function heard. Run it with
+ * each with the time it heard of it, how many the reduce function heard, and the process's peak
+ * RSS so far (`maxRssKb`, process.resourceUsage().maxRSS). Run it with
  * RUNNEL_LOG_LEVEL=info to also get the coordinator's "Completed checkpoint N ... (B bytes, M ms)" lines, which the scenario parses.
  */
 import { writeSync } from 'node:fs';
@@ -21,7 +24,8 @@ const records = Number(process.argv[2] ?? 1_000_000);
 const intervalMs = Number(process.argv[3] ?? 0);
 const dir = process.argv[4] ?? '';
 const parallelism = Number(process.argv[5] ?? 2);
-const KEYS = 10_000;
+const KEYS = Number(process.argv[6] ?? 10_000);
+const extraConfig = JSON.parse(process.argv[7] ?? '{}') as Record<string, string>;
 
 type Pair = [number, number];
 
@@ -59,7 +63,7 @@ class RunningSum implements CheckpointListener {
   }
 }
 
-const configuration = Configuration.fromRecord(dir === '' ? {} : { 'execution.checkpointing.dir': dir });
+const configuration = Configuration.fromRecord({ ...(dir === '' ? {} : { 'execution.checkpointing.dir': dir }), ...extraConfig });
 const env = StreamExecutionEnvironment.getExecutionEnvironment(configuration);
 env.setParallelism(parallelism);
 if (intervalMs > 0) env.enableCheckpointing(intervalMs, 'EXACTLY_ONCE');
@@ -84,6 +88,7 @@ env
           cpuAtEnd: process.cpuUsage(),
           completed,
           reduceHeard,
+          maxRssKb: process.resourceUsage().maxRSS,
         })}\n`,
       );
     }),

@@ -34,6 +34,7 @@ interface SlotReport {
   cpuAtEnd: NodeJS.CpuUsage;
   completed: Array<{ id: number; ns: string }>;
   reduceHeard: number;
+  maxRssKb: number;
 }
 
 interface CompletedCheckpoint {
@@ -52,16 +53,31 @@ export interface CheckpointRun extends Measurement {
   reduceHeard: number;
   /** Seconds from starting the process to its exit. */
   processSeconds: number;
+  /** The job process's peak RSS (process.resourceUsage().maxRSS at its sinks' end), in bytes. */
+  maxRssBytes: number;
+}
+
+export interface CheckpointJobOptions {
+  /** Keys of the running sum (default 10,000). */
+  keys?: number;
+  /**
+   * More configuration of the job, e.g. `{ 'state.backend.type': 'rocksdb' }`. With RocksDB and
+   * no `state.backend.rocksdb.localdir`, its files go to the run's temporary folder (removed after).
+   */
+  config?: Record<string, string>;
 }
 
 const COMPLETED = /Completed checkpoint (\d+) for job \S+ \((\d+) bytes, (\d+) ms\)/;
 const FAILED = /Checkpoint -?\d+ of job \S+ failed/;
 
 /** Runs the job once in a process of its own; intervalMs 0: without checkpoints. */
-export async function runCheckpointJob(records: number, intervalMs: number, parallelism = PARALLELISM): Promise<CheckpointRun> {
+export async function runCheckpointJob(records: number, intervalMs: number, parallelism = PARALLELISM, options: CheckpointJobOptions = {}): Promise<CheckpointRun> {
   const dir = mkdtempSync(join(tmpdir(), 'runnel-bench-ckpt-'));
+  const config = { ...options.config };
+  if (config['state.backend.type'] === 'rocksdb' && config['state.backend.rocksdb.localdir'] === undefined) config['state.backend.rocksdb.localdir'] = join(dir, 'rocksdb');
+  const args = [String(records), String(intervalMs), dir, String(parallelism), String(options.keys ?? 10_000), JSON.stringify(config)];
   const started = process.hrtime.bigint();
-  const child = spawn(process.execPath, ['--import', 'tsx', JOB, String(records), String(intervalMs), dir, String(parallelism)], {
+  const child = spawn(process.execPath, ['--import', 'tsx', JOB, ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, RUNNEL_LOG_LEVEL: 'info' },
   });
@@ -102,6 +118,7 @@ export async function runCheckpointJob(records: number, intervalMs: number, para
     failed,
     reduceHeard: reports.reduce((n, r) => n + r.reduceHeard, 0),
     processSeconds,
+    maxRssBytes: Math.max(...reports.map((r) => r.maxRssKb ?? 0)) * 1024,
   };
 }
 

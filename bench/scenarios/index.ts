@@ -8,5 +8,6 @@ import { rpcAsk, rpcTell } from './rpc.js';
 import { batchAggregation, keyedAggregation, keyedShuffle, pipelineChained, windowTumbling } from './dataflow.js';
 import { networkShuffle } from './network-shuffle.js';
 import { checkpointing } from './checkpointing.js';
+import { keyedAggregationRocksdb, keyedAggregationRocksdbLarge } from './keyed-aggregation-rocksdb.js';
 
-export const scenarios: Scenario[] = [rawPipe, rawRoundTrip, rpcTell, rpcAsk, pipelineChained, keyedAggregation, keyedShuffle, networkShuffle, windowTumbling, batchAggregation, checkpointing];
+export const scenarios: Scenario[] = [rawPipe, rawRoundTrip, rpcTell, rpcAsk, pipelineChained, keyedAggregation, keyedShuffle, networkShuffle, windowTumbling, batchAggregation, checkpointing, keyedAggregationRocksdb, keyedAggregationRocksdbLarge];
