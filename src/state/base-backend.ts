@@ -4,14 +4,14 @@
  * loop that applies a function to stored keys. How values are stored, snapshotted and restored
  * is each backend's own.
  */
-import type { AggregatingStateDescriptor, ListStateDescriptor, MapStateDescriptor, ReducingStateDescriptor, StateDescriptor, ValueStateDescriptor } from './descriptors.js';
+import type { AggregatingStateDescriptor, AnyStateDescriptor, ListStateDescriptor, MapStateDescriptor, ReducingStateDescriptor, StateDescriptor, ValueStateDescriptor } from './descriptors.js';
 import { NoCurrentKeyError } from './errors.js';
 import type { KeyContext, VoidNamespace } from './key-context.js';
 import { checkKeyGroupRange, KeyGroupRange, type KeyGroupRangeData } from './key-groups.js';
 import { decodeKeyId, type KeyId } from './key-identity.js';
 import type { KeyedStateBackend } from './keyed-backend.js';
 import type { DeferredKeyedSnapshot, KeyedStateHandle, KeyedStateSnapshot } from './snapshot.js';
-import type { AggregatingState, KeyedStateFunction, ListState, MapState, ReducingState, State, ValueState } from './state.js';
+import type { AggregatingState, KeyedStateFunction, ListState, MapState, ReducingState, State, StateKind, ValueState } from './state.js';
 import { InternalTimerService } from './timers.js';
 
 export abstract class BaseKeyedStateBackend<K, C extends KeyContext = KeyContext> implements KeyedStateBackend<K> {
@@ -31,7 +31,10 @@ export abstract class BaseKeyedStateBackend<K, C extends KeyContext = KeyContext
     this.ctx = context(this.keyGroupRange);
   }
 
-  abstract getPartitionedState<S extends State>(descriptor: StateDescriptor<S>): S;
+  /** A new state object for `descriptor` (createKeyedState over the backend's storage). */
+  protected abstract createState(descriptor: AnyStateDescriptor): State;
+  /** The storage of state `name`, created if new; throws if it exists with another kind. */
+  protected abstract tableFor(name: string, kind: StateKind): unknown;
   abstract getRegisteredStateNames(): string[];
   abstract keys(stateName: string, namespace?: unknown): IterableIterator<K>;
   abstract applyToAllKeys<S extends State>(descriptor: StateDescriptor<S>, fn: KeyedStateFunction<K, S>, namespace?: unknown): void;
@@ -40,6 +43,21 @@ export abstract class BaseKeyedStateBackend<K, C extends KeyContext = KeyContext
   abstract snapshot(): KeyedStateSnapshot | DeferredKeyedSnapshot;
   abstract restore(snapshots: readonly KeyedStateHandle[]): void;
   abstract dispose(): void;
+
+  /**
+   * One state object per name: the first descriptor of a name decides its default, function and
+   * time-to-live; a later one of another kind is refused.
+   */
+  getPartitionedState<S extends State>(descriptor: StateDescriptor<S>): S {
+    const existing = this.states.get(descriptor.name);
+    if (existing !== undefined) {
+      this.tableFor(descriptor.name, descriptor.kind);
+      return existing as S;
+    }
+    const created = this.createState(descriptor as unknown as AnyStateDescriptor);
+    this.states.set(descriptor.name, created);
+    return created as S;
+  }
 
   setCurrentKey(key: K): void {
     this.ctx.setKey(key);

@@ -48,21 +48,6 @@ export class HeapKeyedStateBackend<K = unknown> extends BaseKeyedStateBackend<K>
     super(keyGroupRange, maxParallelism, (range) => new KeyContext(range, maxParallelism, options.ttlTimeProvider));
   }
 
-  /**
-   * One state object per name: the first descriptor of a name decides its default, function and
-   * time-to-live.
-   */
-  getPartitionedState<S extends State>(descriptor: StateDescriptor<S>): S {
-    const existing = this.states.get(descriptor.name);
-    if (existing !== undefined) {
-      this.tableFor(descriptor.name, descriptor.kind);
-      return existing as S;
-    }
-    const created = this.createState(descriptor as unknown as AnyStateDescriptor);
-    this.states.set(descriptor.name, created);
-    return created as S;
-  }
-
   getRegisteredStateNames(): string[] {
     return [...this.tables.keys()];
   }
@@ -130,7 +115,7 @@ export class HeapKeyedStateBackend<K = unknown> extends BaseKeyedStateBackend<K>
     this.ctx.reset();
   }
 
-  private createState(descriptor: AnyStateDescriptor): State {
+  protected createState(descriptor: AnyStateDescriptor): State {
     return createKeyedState(
       descriptor,
       this.ctx,
@@ -165,7 +150,7 @@ export class HeapKeyedStateBackend<K = unknown> extends BaseKeyedStateBackend<K>
   }
 
   /** The table of `name`, created if new; throws if it exists with another kind. */
-  private tableFor<V>(name: string, kind: StateKind): StateTable<V> {
+  protected tableFor<V>(name: string, kind: StateKind): StateTable<V> {
     let table = this.tables.get(name);
     if (table === undefined) {
       table = new StateTable<unknown>(name, kind, this.ctx);

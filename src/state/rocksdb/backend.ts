@@ -252,17 +252,8 @@ export class RocksDBKeyedStateBackend<K = unknown> extends BaseKeyedStateBackend
     return this.db.opened;
   }
 
-  getPartitionedState<S extends State>(descriptor: StateDescriptor<S>): S {
-    const existing = this.states.get(descriptor.name);
-    if (existing !== undefined) {
-      this.tableFor(descriptor.name, descriptor.kind);
-      return existing as S;
-    }
-    const created = createKeyedState(descriptor as unknown as AnyStateDescriptor, this.ctx, <V>(name: string, kind: StateKind, ttl?: StateTtlConfig) =>
-      this.tableForNewState<V>(name, kind, ttl),
-    );
-    this.states.set(descriptor.name, created);
-    return created as S;
+  protected createState(descriptor: AnyStateDescriptor): State {
+    return createKeyedState(descriptor, this.ctx, <V>(name: string, kind: StateKind, ttl?: StateTtlConfig) => this.tableForNewState<V>(name, kind, ttl));
   }
 
   getRegisteredStateNames(): string[] {
@@ -867,7 +858,7 @@ export class RocksDBKeyedStateBackend<K = unknown> extends BaseKeyedStateBackend
   }
 
   /** The table of `name`, created (with the next state id) if new; throws if it exists with another kind. */
-  private tableFor<V>(name: string, kind: StateKind): RocksDBStateTable<V> {
+  protected tableFor<V>(name: string, kind: StateKind): RocksDBStateTable<V> {
     let table = this.tables.get(name);
     if (table === undefined) {
       table = new RocksDBStateTable<unknown>(name, kind, this.tablesById.length, this.ctx, this);
