@@ -335,7 +335,9 @@ export class JobMaster extends Actor<Spec> {
       if ([...this.executions.values()].every((e) => e.endOfData)) this.tellCheckpoints({ type: 'triggerNow', attempt: this.attempt });
     },
     acknowledgeCheckpoint: ({ type: _t, ...ack }) => {
-      if (this.executions.has(ack.executionId)) this.tellCheckpoints({ type: 'acknowledge', ...ack });
+      // Acks of executions of an ended attempt go too: the coordinator counts none of them, and
+      // removes what they uploaded for a checkpoint that was aborted.
+      this.tellCheckpoints({ type: 'acknowledge', ...ack });
     },
     declineCheckpoint: ({ type: _t, ...decline }) => {
       if (this.executions.has(decline.executionId)) this.tellCheckpoints({ type: 'decline', ...decline });
