@@ -89,21 +89,15 @@ export function ttlSettingsFor(
   };
 }
 
-/**
- * The base of the decorators of whole values (value, reducing, aggregating): one
- * `[value, timestamp]` per key.
- */
-abstract class TtlWholeValueState<T> {
+/** What every TTL decorator reads of its settings, and the incremental cleanup run on each access. */
+abstract class TtlStateBase {
   protected readonly ttl: number;
   protected readonly updateOnRead: boolean;
   protected readonly returnExpired: boolean;
   protected readonly time: TtlTimeProvider;
   private readonly cleanup: TtlIncrementalCleanup | undefined;
 
-  constructor(
-    protected readonly storage: StateStorage<TtlValue<T>>,
-    settings: TtlSettings,
-  ) {
+  constructor(settings: TtlSettings) {
     this.ttl = settings.ttl;
     this.updateOnRead = settings.updateOnRead;
     this.returnExpired = settings.returnExpired;
@@ -113,6 +107,19 @@ abstract class TtlWholeValueState<T> {
 
   protected accessed(): void {
     if (this.cleanup !== undefined) this.cleanup.run();
+  }
+}
+
+/**
+ * The base of the decorators of whole values (value, reducing, aggregating): one
+ * `[value, timestamp]` per key.
+ */
+abstract class TtlWholeValueState<T> extends TtlStateBase {
+  constructor(
+    protected readonly storage: StateStorage<TtlValue<T>>,
+    settings: TtlSettings,
+  ) {
+    super(settings);
   }
 
   /** The current key's pair as a read sees it (see the module comment); removes it if expired. */
@@ -265,23 +272,13 @@ export function ttlAggregateFunction<IN, ACC, OUT>(fn: AggregateFunction<IN, ACC
 }
 
 /** List state whose elements expire one by one. */
-export class TtlListState<T> implements ListState<T>, MergingState {
-  private readonly ttl: number;
-  private readonly updateOnRead: boolean;
-  private readonly returnExpired: boolean;
-  private readonly time: TtlTimeProvider;
-  private readonly cleanup: TtlIncrementalCleanup | undefined;
-
+export class TtlListState<T> extends TtlStateBase implements ListState<T>, MergingState {
   constructor(
     private readonly original: ListState<TtlValue<T>> & MergingState,
     private readonly storage: StateStorage<TtlValue<T>[]>,
     settings: TtlSettings,
   ) {
-    this.ttl = settings.ttl;
-    this.updateOnRead = settings.updateOnRead;
-    this.returnExpired = settings.returnExpired;
-    this.time = settings.time;
-    this.cleanup = settings.cleanup;
+    super(settings);
   }
 
   /** A new array of the live elements (and expired ones, if visible); expired ones are removed. */
@@ -335,9 +332,6 @@ export class TtlListState<T> implements ListState<T>, MergingState {
     this.original.mergeNamespaces(target, sources);
   }
 
-  private accessed(): void {
-    if (this.cleanup !== undefined) this.cleanup.run();
-  }
 
   private stamped(values: Iterable<T>): TtlValue<T>[] {
     const now = this.time.now();
@@ -355,23 +349,13 @@ export class TtlListState<T> implements ListState<T>, MergingState {
 }
 
 /** Map state whose entries expire one by one. */
-export class TtlMapState<K, V> implements MapState<K, V> {
-  private readonly ttl: number;
-  private readonly updateOnRead: boolean;
-  private readonly returnExpired: boolean;
-  private readonly time: TtlTimeProvider;
-  private readonly cleanup: TtlIncrementalCleanup | undefined;
-
+export class TtlMapState<K, V> extends TtlStateBase implements MapState<K, V> {
   constructor(
     private readonly original: MapState<K, TtlValue<V>>,
     private readonly storage: StateStorage<Map<KeyId, TtlValue<V>>>,
     settings: TtlSettings,
   ) {
-    this.ttl = settings.ttl;
-    this.updateOnRead = settings.updateOnRead;
-    this.returnExpired = settings.returnExpired;
-    this.time = settings.time;
-    this.cleanup = settings.cleanup;
+    super(settings);
   }
 
   get(key: K): V | undefined {
@@ -430,9 +414,6 @@ export class TtlMapState<K, V> implements MapState<K, V> {
     this.original.clear();
   }
 
-  private accessed(): void {
-    if (this.cleanup !== undefined) this.cleanup.run();
-  }
 
   /** One entry's pair as a read sees it; removed if expired. */
   private read(key: K): TtlValue<V> | undefined {
