@@ -5,10 +5,10 @@
  * is each backend's own.
  */
 import type { AggregatingStateDescriptor, AnyStateDescriptor, ListStateDescriptor, MapStateDescriptor, ReducingStateDescriptor, StateDescriptor, ValueStateDescriptor } from './descriptors.js';
-import { NoCurrentKeyError } from './errors.js';
-import type { KeyContext, VoidNamespace } from './key-context.js';
+import { NoCurrentKeyError, UnknownStateError } from './errors.js';
+import { VOID_NAMESPACE, type KeyContext, type VoidNamespace } from './key-context.js';
 import { checkKeyGroupRange, KeyGroupRange, type KeyGroupRangeData } from './key-groups.js';
-import { decodeKeyId, type KeyId } from './key-identity.js';
+import { decodeKeyId, keyIdentity, type KeyId } from './key-identity.js';
 import type { KeyedStateBackend } from './keyed-backend.js';
 import type { DeferredKeyedSnapshot, KeyedStateHandle, KeyedStateSnapshot } from './snapshot.js';
 import type { AggregatingState, KeyedStateFunction, ListState, MapState, ReducingState, State, StateKind, ValueState } from './state.js';
@@ -37,8 +37,12 @@ export abstract class BaseKeyedStateBackend<K, C extends KeyContext = KeyContext
   protected abstract tableFor(name: string, kind: StateKind): unknown;
   abstract getRegisteredStateNames(): string[];
   abstract keys(stateName: string, namespace?: unknown): IterableIterator<K>;
-  abstract applyToAllKeys<S extends State>(descriptor: StateDescriptor<S>, fn: KeyedStateFunction<K, S>, namespace?: unknown): void;
-  abstract applyToAllKeys(stateName: string, fn: KeyedStateFunction<K, State>, namespace?: unknown): void;
+  /**
+   * The key groups and keys with a value of state `stateName` in `namespaceId`, in a form that
+   * changes to the state while they are gone through do not disturb.
+   * @throws UnknownStateError when there is no such state.
+   */
+  protected abstract storedKeys(stateName: string, namespaceId: KeyId): Iterable<{ index: number; keyId: KeyId }>;
   abstract numKeyValueStateEntries(stateName?: string): number;
   abstract snapshot(): KeyedStateSnapshot | DeferredKeyedSnapshot;
   abstract restore(snapshots: readonly KeyedStateHandle[]): void;
@@ -110,11 +114,15 @@ export abstract class BaseKeyedStateBackend<K, C extends KeyContext = KeyContext
     return service as InternalTimerService<K, unknown> as InternalTimerService<K, N>;
   }
 
-  /**
-   * Calls `fn` with each of `keys` as the current key in the namespace `namespaceId`, then puts
-   * the key context back as it was (applyToAllKeys).
-   */
-  protected applyToKeys(state: State, namespaceId: KeyId, keys: Iterable<{ index: number; keyId: KeyId }>, fn: KeyedStateFunction<K, State>): void {
+  applyToAllKeys<S extends State>(descriptor: StateDescriptor<S>, fn: KeyedStateFunction<K, S>, namespace?: unknown): void;
+  applyToAllKeys(stateName: string, fn: KeyedStateFunction<K, State>, namespace?: unknown): void;
+  /** Calls `fn` with each stored key of the state as the current key, then puts the key context back as it was. */
+  applyToAllKeys(target: string | StateDescriptor<State>, fn: KeyedStateFunction<K, State>, namespace: unknown = VOID_NAMESPACE): void {
+    const name = typeof target === 'string' ? target : target.name;
+    const state = typeof target === 'string' ? this.states.get(target) : this.getPartitionedState(target);
+    if (state === undefined) throw new UnknownStateError(name);
+    const namespaceId = keyIdentity(namespace, 'namespace');
+    const keys = this.storedKeys(name, namespaceId);
     const ctx = this.ctx;
     const saved = { key: ctx.key, keyId: ctx.keyId, index: ctx.keyGroupIndex, namespace: ctx.namespace, namespaceId: ctx.namespaceId };
     try {
@@ -130,4 +138,5 @@ export abstract class BaseKeyedStateBackend<K, C extends KeyContext = KeyContext
       ctx.setResolvedNamespace(saved.namespace, saved.namespaceId);
     }
   }
+
 }

@@ -8,7 +8,7 @@
  * tables mark its snapshots and leave expired entries out of them when asked, and restore checks
  * that a state keeps having, or keeps not having, a time-to-live.
  */
-import type { AnyStateDescriptor, StateDescriptor } from './descriptors.js';
+import type { AnyStateDescriptor } from './descriptors.js';
 import { StateKindMismatchError, StateRestoreError, UnknownStateError } from './errors.js';
 import { createKeyedState } from './heap-states.js';
 import { KeyContext, VOID_NAMESPACE } from './key-context.js';
@@ -27,7 +27,7 @@ import {
   type KeyedStateSnapshotState,
   type TimerServiceSnapshot,
 } from './snapshot.js';
-import type { KeyedStateFunction, State, StateKind } from './state.js';
+import type { State, StateKind } from './state.js';
 import { StateTable } from './state-table.js';
 import type { StateTtlConfig } from './ttl/config.js';
 import { checkTtlCompatibility, expectTtlValue, type TtlTimeProvider } from './ttl/ttl-value.js';
@@ -58,22 +58,18 @@ export class HeapKeyedStateBackend<K = unknown> extends BaseKeyedStateBackend<K>
     return keysOfTable<K>(table, keyIdentity(namespace, 'namespace'));
   }
 
-  applyToAllKeys<S extends State>(descriptor: StateDescriptor<S>, fn: KeyedStateFunction<K, S>, namespace?: unknown): void;
-  applyToAllKeys(stateName: string, fn: KeyedStateFunction<K, State>, namespace?: unknown): void;
-  applyToAllKeys(target: string | StateDescriptor<State>, fn: KeyedStateFunction<K, State>, namespace: unknown = VOID_NAMESPACE): void {
-    const name = typeof target === 'string' ? target : target.name;
-    const state = typeof target === 'string' ? this.states.get(target) : this.getPartitionedState(target);
-    const table = this.tables.get(name);
-    if (state === undefined || table === undefined) throw new UnknownStateError(name);
-    const namespaceId = keyIdentity(namespace, 'namespace');
-    // Collected first: fn may clear or add entries, which must not disturb the iteration.
+  /** Collected first: `applyToAllKeys`' function may clear or add entries, which must not disturb it. */
+  protected storedKeys(stateName: string, namespaceId: KeyId): { index: number; keyId: KeyId }[] {
+    const table = this.tables.get(stateName);
+    if (table === undefined) throw new UnknownStateError(stateName);
     const found: { index: number; keyId: KeyId }[] = [];
     table.groups.forEach((namespaces, index) => {
       const keys = namespaces?.get(namespaceId);
       if (keys !== undefined) for (const keyId of keys.keys()) found.push({ index, keyId });
     });
-    this.applyToKeys(state, namespaceId, found, fn);
+    return found;
   }
+
 
   numKeyValueStateEntries(stateName?: string): number {
     if (stateName !== undefined) {

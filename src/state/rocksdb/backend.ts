@@ -31,7 +31,7 @@
 import { randomUUID } from 'node:crypto';
 import { access, mkdir, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import type { AnyStateDescriptor, StateDescriptor } from '../descriptors.js';
+import type { AnyStateDescriptor } from '../descriptors.js';
 import { NoCurrentKeyError, StateKindMismatchError, StateRestoreError, UnknownStateError } from '../errors.js';
 import { restoreTtlValue, restoreValue } from '../heap-backend.js';
 import { createKeyedState } from '../heap-states.js';
@@ -60,7 +60,7 @@ import {
   type KeyGroupEntries,
   type TimerServiceSnapshot,
 } from '../snapshot.js';
-import type { KeyedStateFunction, State, StateKind } from '../state.js';
+import type { State, StateKind } from '../state.js';
 import type { CurrentKeySlot, StateStorage } from '../state-storage.js';
 import type { TimeDomain } from '../timers.js';
 import type { StateTtlConfig } from '../ttl/config.js';
@@ -262,24 +262,19 @@ export class RocksDBKeyedStateBackend<K = unknown> extends BaseKeyedStateBackend
 
   /** The keys with a value of the state in `namespace`, read from RocksDB a chunk of rows at a time (after a flush). */
   keys(stateName: string, namespace: unknown = VOID_NAMESPACE): IterableIterator<K> {
-    const table = this.tables.get(stateName);
-    if (table === undefined) throw new UnknownStateError(stateName);
-    const found = this.matching(table.id, keyIdentity(namespace, 'namespace'));
+    const found = this.storedKeys(stateName, keyIdentity(namespace, 'namespace'));
     return (function* () {
       for (const { keyId } of found) yield decodeKeyId(keyId) as K;
     })();
   }
 
-  applyToAllKeys<S extends State>(descriptor: StateDescriptor<S>, fn: KeyedStateFunction<K, S>, namespace?: unknown): void;
-  applyToAllKeys(stateName: string, fn: KeyedStateFunction<K, State>, namespace?: unknown): void;
-  applyToAllKeys(target: string | StateDescriptor<State>, fn: KeyedStateFunction<K, State>, namespace: unknown = VOID_NAMESPACE): void {
-    const name = typeof target === 'string' ? target : target.name;
-    const state = typeof target === 'string' ? this.states.get(target) : this.getPartitionedState(target);
-    const table = this.tables.get(name);
-    if (state === undefined || table === undefined) throw new UnknownStateError(name);
-    const namespaceId = keyIdentity(namespace, 'namespace');
-    this.applyToKeys(state, namespaceId, this.matching(table.id, namespaceId), fn);
+  /** Read a chunk of rows at a time, after a flush: rows the function changes meanwhile are written back, not reread. */
+  protected storedKeys(stateName: string, namespaceId: KeyId): Iterable<{ index: number; keyId: KeyId }> {
+    const table = this.tables.get(stateName);
+    if (table === undefined) throw new UnknownStateError(stateName);
+    return this.matching(table.id, namespaceId);
   }
+
 
   numKeyValueStateEntries(stateName?: string): number {
     let id: number | undefined;
