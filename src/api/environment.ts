@@ -240,6 +240,7 @@ export class StreamExecutionEnvironment {
         incremental: this.configuration.get(StateBackendOptions.INCREMENTAL),
         localDir: this.configuration.getOptional(StateBackendOptions.ROCKSDB_LOCAL_DIRECTORIES) ?? null,
         residentKeys: this.configuration.get(StateBackendOptions.ROCKSDB_RESIDENT_KEYS),
+        timerService: this.configuration.get(StateBackendOptions.ROCKSDB_TIMER_SERVICE_FACTORY) as StateBackendSettings['timerService'],
       },
     };
     return { streamGraph, jobGraph: buildJobGraph(streamGraph, jobId, settings), configuration: this.configuration };

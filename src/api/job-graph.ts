@@ -56,6 +56,8 @@ export interface StateBackendSettings {
   readonly localDir: string | null;
   /** `state.backend.rocksdb.resident-keys`. */
   readonly residentKeys: number;
+  /** `state.backend.rocksdb.timer-service.factory`; absent: ROCKSDB. */
+  readonly timerService?: 'ROCKSDB' | 'HEAP';
 }
 
 /** How the job checkpoints (`execution.checkpointing.*`); `intervalMs` 0: it does not. */

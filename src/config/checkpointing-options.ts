@@ -88,4 +88,10 @@ export const StateBackendOptions = {
     default: 100_000,
     description: "Keys per task whose state the RocksDB backend keeps decoded in memory; the least recently used are written back and dropped beyond it.",
   }),
+  ROCKSDB_TIMER_SERVICE_FACTORY: option({
+    key: 'state.backend.rocksdb.timer-service.factory',
+    type: enumType(['ROCKSDB', 'HEAP']),
+    default: 'ROCKSDB',
+    description: 'Where the RocksDB backend keeps timers: in RocksDB, with the earliest of each key group in memory (ROCKSDB), or all on the heap (HEAP).',
+  }),
 } as const;

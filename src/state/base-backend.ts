@@ -12,7 +12,7 @@ import { decodeKeyId, keyIdentity, type KeyId } from './key-identity.js';
 import type { KeyedStateBackend } from './keyed-backend.js';
 import type { DeferredKeyedSnapshot, KeyedStateHandle, KeyedStateSnapshot } from './snapshot.js';
 import type { AggregatingState, KeyedStateFunction, ListState, MapState, ReducingState, State, StateKind, ValueState } from './state.js';
-import { InternalTimerService } from './timers.js';
+import { InternalTimerService, type TimerStores } from './timers.js';
 
 export abstract class BaseKeyedStateBackend<K, C extends KeyContext = KeyContext> implements KeyedStateBackend<K> {
   readonly keyGroupRange: KeyGroupRange;
@@ -107,11 +107,16 @@ export abstract class BaseKeyedStateBackend<K, C extends KeyContext = KeyContext
   getInternalTimerService<N = VoidNamespace>(name: string): InternalTimerService<K, N> {
     let service = this.timerServices.get(name);
     if (service === undefined) {
-      service = new InternalTimerService<K, unknown>(name, this.ctx);
+      service = new InternalTimerService<K, unknown>(name, this.ctx, this.timerStores(name));
       this.timerServices.set(name, service);
     }
     // A service's namespace type is the caller's promise; timers store namespaces as given.
     return service as InternalTimerService<K, unknown> as InternalTimerService<K, N>;
+  }
+
+  /** Where the timers of a new timer service go: heap queues unless a backend keeps them itself. */
+  protected timerStores(_name: string): TimerStores | undefined {
+    return undefined;
   }
 
   applyToAllKeys<S extends State>(descriptor: StateDescriptor<S>, fn: KeyedStateFunction<K, S>, namespace?: unknown): void;
@@ -138,5 +143,4 @@ export abstract class BaseKeyedStateBackend<K, C extends KeyContext = KeyContext
       ctx.setResolvedNamespace(saved.namespace, saved.namespaceId);
     }
   }
-
 }

@@ -142,14 +142,22 @@ export interface IncrementalUpload {
   readonly bytesWritten: number;
 }
 
+/** A timer service's timers as a snapshot stream hands them over: in memory, or read as they are written (once). */
+export interface TimerServiceStream {
+  readonly name: string;
+  readonly eventTime: readonly KeyGroupTimers[] | AsyncIterable<KeyGroupTimers>;
+  readonly processingTime: readonly KeyGroupTimers[] | AsyncIterable<KeyGroupTimers>;
+}
+
 /**
  * A keyed snapshot read as it is written: the header and the states' names at once, each
  * state's key groups one after another, so no more than a key group of entries need be in memory.
  */
-export interface KeyedSnapshotStream extends Omit<KeyedStateSnapshot, 'states'> {
+export interface KeyedSnapshotStream extends Omit<KeyedStateSnapshot, 'states' | 'timers'> {
   readonly states: readonly { readonly name: string; readonly kind: StateKind; readonly ttl?: boolean }[];
   /** The key groups of `states[index]` that have entries, ascending; each state's may be read once. */
   keyGroups(index: number): AsyncIterable<KeyGroupEntries>;
+  readonly timers: readonly TimerServiceStream[];
 }
 
 /**
@@ -176,12 +184,22 @@ export class DeferredKeyedSnapshot {
         for await (const group of stream.keyGroups(i)) keyGroups.push(group);
         states.push({ ...stream.states[i]!, keyGroups } as KeyedStateSnapshotState);
       }
-      const { version, maxParallelism, keyGroupRange, timers } = stream;
+      const timers: TimerServiceSnapshot[] = [];
+      for (const { name, eventTime, processingTime } of stream.timers) {
+        timers.push({ name, eventTime: await collect(eventTime), processingTime: await collect(processingTime) });
+      }
+      const { version, maxParallelism, keyGroupRange } = stream;
       return { version, maxParallelism, keyGroupRange, states, timers };
     } finally {
       this.discard();
     }
   }
+}
+
+async function collect<T>(items: readonly T[] | AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of items) out.push(item);
+  return out;
 }
 
 /**

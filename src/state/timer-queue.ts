@@ -6,7 +6,43 @@
  */
 import type { KeyId } from './key-identity.js';
 
-export class Timer {
+/** A registered timer as a timer service reads it. */
+export interface TimerView {
+  readonly timestamp: number;
+  readonly key: unknown;
+  readonly keyId: KeyId;
+  readonly namespace: unknown;
+  readonly namespaceId: KeyId;
+  readonly keyGroupIndex: number;
+}
+
+/**
+ * Where a timer service keeps the timers of one time domain: on the heap (TimerQueue), or in
+ * RocksDB (rocksdb/timers.ts). Ordered by timestamp; equal timers (timestamp, key, namespace)
+ * collapse into one.
+ */
+export interface TimerStore {
+  /** How many timers there are (RocksDB counts its rows: for tests and metrics, not per record). */
+  readonly size: number;
+  /** Adds a timer unless an equal one is registered. */
+  add(timestamp: number, key: unknown, keyId: KeyId, namespace: unknown, namespaceId: KeyId, keyGroupIndex: number): void;
+  /** Removes the timer for (timestamp, key, namespace), if there is one. */
+  delete(timestamp: number, keyId: KeyId, namespaceId: KeyId, keyGroupIndex: number): void;
+  peek(): TimerView | undefined;
+  /** Removes and returns the earliest timer. */
+  poll(): TimerView | undefined;
+  /**
+   * Calls `fn` for timers due at `limit` (timestamp at most `limit`), in no order: every one on
+   * the heap; those RocksDB holds in memory (the earliest of each key group) otherwise.
+   */
+  forEachDue(limit: number, fn: (timer: TimerView) => void): void;
+  /** The timers of each key group that has any (by index in the range). */
+  keyGroupTimers(): Iterable<[number, readonly TimerView[]]>;
+  /** Drops every timer. */
+  clear(): void;
+}
+
+export class Timer implements TimerView {
   heapIndex = -1;
 
   constructor(
@@ -31,7 +67,7 @@ function before(a: Timer, b: Timer): boolean {
   return a.timestamp < b.timestamp || (a.timestamp === b.timestamp && a.sequence < b.sequence);
 }
 
-export class TimerQueue {
+export class TimerQueue implements TimerStore {
   private readonly heap: Timer[] = [];
   private readonly byKeyGroup: (KeyGroupIndex | undefined)[];
   private sequence = 0;

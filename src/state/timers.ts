@@ -15,7 +15,7 @@ import { assignToKeyGroup } from './key-groups.js';
 import type { KeyContext, VoidNamespace } from './key-context.js';
 import { decodeKeyId, keyIdentity, type KeyId } from './key-identity.js';
 import { expectArray, expectKeyGroup, expectRecord, type KeyGroupTimers, type TimerEntry, type TimerServiceSnapshot } from './snapshot.js';
-import { type Timer, TimerQueue } from './timer-queue.js';
+import { TimerQueue, type TimerStore, type TimerView } from './timer-queue.js';
 
 export type TimeDomain = 'EVENT_TIME' | 'PROCESSING_TIME';
 
@@ -27,18 +27,35 @@ export type TimerCallback<K, N> =
   | ((timestamp: number, key: K, namespace: N, domain: TimeDomain) => void)
   | { onTimer(timestamp: number, key: K, namespace: N, domain: TimeDomain): void };
 
+/** Where a timer service keeps its timers, when a backend has its own place for them. */
+export interface TimerStores {
+  readonly eventTime: TimerStore;
+  readonly processingTime: TimerStore;
+  /**
+   * Called before timers fire, and again once as many fired as it returned (at least one is
+   * assumed): a backend over storage reads the keys of the next timers due by `limit`.
+   */
+  readonly readAhead?: (domain: TimeDomain, limit: number) => number;
+}
+
 export class InternalTimerService<K = unknown, N = VoidNamespace> {
   private watermark = MIN_WATERMARK;
-  private readonly eventTimeTimers: TimerQueue;
-  private readonly processingTimeTimers: TimerQueue;
+  private readonly eventTimeTimers: TimerStore;
+  private readonly processingTimeTimers: TimerStore;
+  private readonly readAhead: TimerStores['readAhead'];
 
-  /** Created by a keyed backend's `getInternalTimerService(name)`. */
+  /**
+   * Created by a keyed backend's `getInternalTimerService(name)`, with the backend's stores of
+   * each domain's timers (heap queues when it has none of its own).
+   */
   constructor(
     readonly name: string,
     private readonly ctx: KeyContext,
+    stores?: TimerStores,
   ) {
-    this.eventTimeTimers = new TimerQueue(ctx.numberOfKeyGroups);
-    this.processingTimeTimers = new TimerQueue(ctx.numberOfKeyGroups);
+    this.eventTimeTimers = stores?.eventTime ?? new TimerQueue(ctx.numberOfKeyGroups);
+    this.processingTimeTimers = stores?.processingTime ?? new TimerQueue(ctx.numberOfKeyGroups);
+    this.readAhead = stores?.readAhead;
   }
 
   /**
@@ -128,24 +145,27 @@ export class InternalTimerService<K = unknown, N = VoidNamespace> {
     this.processingTimeTimers.clear();
   }
 
-  private register(queue: TimerQueue, timestamp: number, operation: string): void {
+  private register(queue: TimerStore, timestamp: number, operation: string): void {
     const ctx = this.ctx;
     if (ctx.keyGroupIndex < 0) throw new NoCurrentKeyError(operation);
     if (typeof timestamp !== 'number' || timestamp !== timestamp) throw new InvalidTimestampError(timestamp, operation);
     queue.add(timestamp, ctx.key, ctx.keyId, ctx.namespace, ctx.namespaceId, ctx.keyGroupIndex);
   }
 
-  private remove(queue: TimerQueue, timestamp: number, operation: string): void {
+  private remove(queue: TimerStore, timestamp: number, operation: string): void {
     const ctx = this.ctx;
     if (ctx.keyGroupIndex < 0) throw new NoCurrentKeyError(operation);
     queue.delete(timestamp, ctx.keyId, ctx.namespaceId, ctx.keyGroupIndex);
   }
 
-  private fire(queue: TimerQueue, limit: number, onTimer: TimerCallback<K, N>, domain: TimeDomain): number {
+  private fire(queue: TimerStore, limit: number, onTimer: TimerCallback<K, N>, domain: TimeDomain): number {
     const ctx = this.ctx;
+    const readAhead = this.readAhead;
     let fired = 0;
-    let timer: Timer | undefined;
+    let ahead = 0;
+    let timer: TimerView | undefined;
     while ((timer = queue.peek()) !== undefined && timer.timestamp <= limit) {
+      if (readAhead !== undefined && ahead-- <= 0) ahead = readAhead(domain, limit) - 1;
       queue.poll();
       ctx.setResolvedKey(timer.key, timer.keyId, timer.keyGroupIndex);
       ctx.setResolvedNamespace(timer.namespace, timer.namespaceId);
@@ -156,7 +176,7 @@ export class InternalTimerService<K = unknown, N = VoidNamespace> {
     return fired;
   }
 
-  private snapshotQueue(queue: TimerQueue): KeyGroupTimers[] {
+  private snapshotQueue(queue: TimerStore): KeyGroupTimers[] {
     const out: KeyGroupTimers[] = [];
     for (const [index, timers] of queue.keyGroupTimers()) {
       const entries: TimerEntry[] = [];
@@ -166,7 +186,7 @@ export class InternalTimerService<K = unknown, N = VoidNamespace> {
     return out;
   }
 
-  private restoreQueue(queue: TimerQueue, groups: unknown, domain: string): void {
+  private restoreQueue(queue: TimerStore, groups: unknown, domain: string): void {
     const ctx = this.ctx;
     for (const group of expectArray(groups, `the ${domain} timers of '${this.name}'`, this.name)) {
       const { keyGroup: rawKeyGroup, timers } = expectRecord(group, `a key group of ${domain} timers`, this.name);

@@ -27,7 +27,13 @@ export class OneInputHarness {
   constructor(
     readonly operator: StreamOperator,
     private readonly keySelector: ((value: unknown) => unknown) | undefined,
-    private readonly options: { readonly startTime?: number; readonly runtimeMode?: 'STREAMING' | 'BATCH'; readonly maxParallelism?: number } = {},
+    private readonly options: {
+      readonly startTime?: number;
+      readonly runtimeMode?: 'STREAMING' | 'BATCH';
+      readonly maxParallelism?: number;
+      /** The keyed state backend (the heap's when not given). */
+      readonly createKeyedStateBackend?: OperatorSetup['createKeyedStateBackend'];
+    } = {},
   ) {
     this.now = options.startTime ?? 0;
   }
@@ -67,6 +73,7 @@ export class OneInputHarness {
       keySelectors: [this.keySelector],
       runtimeMode: this.options.runtimeMode ?? 'STREAMING',
       autoWatermarkIntervalMs: 200,
+      ...(this.options.createKeyedStateBackend !== undefined ? { createKeyedStateBackend: this.options.createKeyedStateBackend } : {}),
     };
     await this.operator.open(setup);
   }

@@ -59,6 +59,7 @@ export const JobGraphSchema = Type.Object({
       incremental: Type.Boolean(),
       localDir: Type.Union([Type.String(), Type.Null()]),
       residentKeys: Type.Integer({ minimum: 1 }),
+      timerService: Type.Optional(Type.Union([Type.Literal('ROCKSDB'), Type.Literal('HEAP')])),
     }),
     restartStrategy: Type.Union([
       Type.Object({ type: Type.Literal('none') }),

@@ -113,8 +113,12 @@ export async function* stateFileChunks(
         deferred.push(keyed);
         // Opened when its turn comes in the file, not before.
         operators[id] = new Container({ ...op, keyed: new Later(async () => {
-          const { keyGroups, states, ...header } = await keyed.open();
-          return new Container({ ...header, states: new Container(states.map((s, i) => new Container({ ...s, keyGroups: new Streamed(encoded(keyGroups(i))) }))) });
+          const { keyGroups, states, timers, ...header } = await keyed.open();
+          return new Container({
+            ...header,
+            states: new Container(states.map((s, i) => new Container({ ...s, keyGroups: new Streamed(encoded(keyGroups(i))) }))),
+            timers: new Container(timers.map((t) => new Container({ name: t.name, eventTime: new Streamed(t.eventTime), processingTime: new Streamed(t.processingTime) }))),
+          });
         }) });
       } else {
         const states = keyed.states.map((s) => new Container({ ...s, keyGroups: new Streamed(encoded(s.keyGroups)) }));
@@ -149,7 +153,7 @@ class Container {
 
 /** An array of items that come one by one: CBOR's indefinite-length array. */
 class Streamed {
-  constructor(readonly items: AsyncIterable<unknown>) {}
+  constructor(readonly items: Iterable<unknown> | AsyncIterable<unknown>) {}
 }
 
 /** A value made only when the writer reaches it. */

@@ -208,6 +208,7 @@ export class StreamTask {
       directory: join(localDir, `job_${d.jobId}_op_${c.node.operatorId}_${d.subtaskIndex}_${d.attemptNumber}_${randomUUID()}`),
       residentKeys: settings.residentKeys,
       incremental: settings.incremental,
+      timerService: settings.timerService ?? 'ROCKSDB',
     });
     if (c === this.chain[0]) {
       const t = c.node.transformation;

@@ -14,10 +14,14 @@
  * A read counts as a change (state objects change values in place: a list's add reads the list
  * and pushes), so a key is written back once it was touched, read or written.
  *
- * Snapshots: the full snapshot is the canonical form of snapshot.ts, read through a RocksDB
- * iterator over the range after a flush, while the task goes on; timers are on the heap and
- * copied, as the heap backend does (Flink's `state.backend.rocksdb.timer-service.factory:
- * HEAP`).
+ * Timers are rows too (timers.ts), the earliest of each key group cached in memory; before
+ * timers fire, the keys of those cached are read as one batch, and those read later from
+ * RocksDB as they come. With `timerService: 'HEAP'` they are on the heap instead, as with the
+ * heap backend (Flink's `state.backend.rocksdb.timer-service.factory`).
+ *
+ * Snapshots: the full snapshot is the canonical form of snapshot.ts, read through RocksDB
+ * iterators over the range (state rows, and each timer domain's rows) after a flush, while the
+ * task goes on; timers on the heap are copied.
  *
  * Incremental checkpoints (`incremental`): after the flush, the worker copies the database as
  * it is into a local folder (SST files hard-linked: RocksDB never changes one). A checkpoint
@@ -58,22 +62,27 @@ import {
   type KeyedStateSnapshot,
   type KeyedSnapshotStream,
   type KeyGroupEntries,
+  type KeyGroupTimers,
+  type TimerEntry,
   type TimerServiceSnapshot,
 } from '../snapshot.js';
 import type { State, StateKind } from '../state.js';
 import type { CurrentKeySlot, StateStorage } from '../state-storage.js';
-import type { TimeDomain } from '../timers.js';
+import type { TimeDomain, TimerStores } from '../timers.js';
 import type { StateTtlConfig } from '../ttl/config.js';
 import { checkTtlCompatibility, dropExpired, ttlCompactionFilterFor, type TtlCompactionFilter, type TtlTimeProvider } from '../ttl/ttl-value.js';
 import type { LocalCheckpoint } from './checkpoint.js';
 import { RocksDBHandle } from './db-client.js';
 import { pack, WriteBatchBuilder, type DbFile, type RocksDBTuning } from './protocol.js';
+import { decodeTimerRow, EVENT_TIME_DOMAIN, PROCESSING_TIME_DOMAIN, RocksDBTimerQueue, storedTimerPrefixes, timerPrefix, withKeyGroup } from './timers.js';
 import { decodeRow, decodeRowKey, encodeId, decodeId, encodeRow, keyGroupBounds, liveValue, META_ROW_KEY, rowKey, storedValue, type MetaRow } from './rows.js';
 
 const STATE_KINDS: readonly StateKind[] = ['VALUE', 'LIST', 'MAP', 'REDUCING', 'AGGREGATING'];
 export const DEFAULT_RESIDENT_KEYS = 100_000;
 /** Rows per write batch when a restore or a flush writes many. */
 const ROWS_PER_WRITE = 4096;
+/** Keys of timers about to fire read at a time, at most. */
+const TIMER_KEYS_PER_READ = 1024;
 
 export interface RocksDBBackendOptions {
   readonly keyGroupRange: KeyGroupRangeData;
@@ -87,7 +96,16 @@ export interface RocksDBBackendOptions {
   readonly incremental?: boolean;
   /** The clock of state time-to-live (tests set their own). */
   readonly ttlTimeProvider?: TtlTimeProvider;
+  /**
+   * Where timers live (`state.backend.rocksdb.timer-service.factory`): in RocksDB, with the
+   * earliest of each key group cached (the default), or on the heap.
+   */
+  readonly timerService?: TimerServiceFactory;
+  /** Timers cached in memory per key group and domain, with timers in RocksDB. */
+  readonly timerCacheSize?: number;
 }
+
+export type TimerServiceFactory = 'ROCKSDB' | 'HEAP';
 
 /** One key's state, decoded: per state id, the value in the void namespace and the others. */
 class ResidentKey {
@@ -237,6 +255,8 @@ export class RocksDBKeyedStateBackend<K = unknown> extends BaseKeyedStateBackend
   private reusable: ReadonlyMap<string, string> = new Map();
   /** The files of incremental checkpoints not yet known complete, and whether each reused any. */
   private readonly uploads = new Map<number, { readonly files: ReadonlyMap<string, string>; readonly reused: boolean }>();
+  /** Each timer service's queues, with timers in RocksDB. */
+  private readonly timerQueues = new Map<string, { readonly eventTime: RocksDBTimerQueue; readonly processingTime: RocksDBTimerQueue }>();
   /** Keys read from RocksDB one at a time, and with a batch's multi-get: for tests and metrics. */
   readonly stats = { singleReads: 0, prefetchedKeys: 0, multiGets: 0, evicted: 0, flushes: 0 };
 
@@ -299,8 +319,7 @@ export class RocksDBKeyedStateBackend<K = unknown> extends BaseKeyedStateBackend
     const { startKeyGroup } = this.ctx;
     const size = this.residents.length;
     const maxParallelism = this.options.maxParallelism;
-    let missing: { index: number; keyId: KeyId }[] | undefined;
-    let seen: Set<KeyId>[] | undefined;
+    const missing = new MissingKeys(this.residents);
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i];
       let index: number;
@@ -312,39 +331,50 @@ export class RocksDBKeyedStateBackend<K = unknown> extends BaseKeyedStateBackend
         continue;
       }
       if (index < 0 || index >= size) continue;
-      const r = this.residents[index]?.get(keyId);
-      if (r !== undefined) {
-        r.used = true;
-        continue;
-      }
-      missing ??= [];
-      seen ??= [];
-      const inGroup = (seen[index] ??= new Set());
-      if (inGroup.has(keyId)) continue;
-      inGroup.add(keyId);
-      missing.push({ index, keyId });
+      missing.add(index, keyId);
     }
-    if (missing !== undefined) this.load(missing);
+    if (missing.list.length > 0) this.load(missing.list);
   }
 
-  /** Reads the keys of the timers that `time` would fire in `domain`, as prefetch does for records. */
+  /**
+   * Reads the keys of the timers that `time` would fire in `domain`, as prefetch does for
+   * records: with timers on the heap, all of them at once. Timers in RocksDB read their keys as
+   * they fire instead, a batch ahead (`timerStores`).
+   */
   prefetchTimers(domain: TimeDomain, time: number): void {
-    let missing: { index: number; keyId: KeyId }[] | undefined;
-    const seen = new Set<ResidentKey | string>();
-    for (const service of this.timerServices.values()) {
-      service.forEachDue(domain, time, (keyId, index) => {
-        const r = this.residents[index]?.get(keyId);
-        if (r !== undefined) {
-          r.used = true;
-          return;
-        }
-        const tag = `${index}:${typeof keyId}:${String(keyId)}`;
-        if (seen.has(tag)) return;
-        seen.add(tag);
-        (missing ??= []).push({ index, keyId });
+    if (this.options.timerService !== 'HEAP') return;
+    const missing = new MissingKeys(this.residents);
+    for (const service of this.timerServices.values()) service.forEachDue(domain, time, (keyId, index) => missing.add(index, keyId));
+    if (missing.list.length > 0) this.load(missing.list);
+  }
+
+  /**
+   * With timers in RocksDB, a new service's queues over its rows. While timers fire, the keys of
+   * the next ones are read a batch at a time: few enough that they stay resident until they fire.
+   */
+  protected override timerStores(name: string): TimerStores | undefined {
+    if (this.options.timerService === 'HEAP') return undefined;
+    const queue = (domain: number): RocksDBTimerQueue =>
+      new RocksDBTimerQueue(this.db, timerPrefix(name, domain), {
+        startKeyGroup: this.ctx.startKeyGroup,
+        numberOfKeyGroups: this.ctx.numberOfKeyGroups,
+        // Until something is restored, the database has no timers.
+        empty: !this.restored,
+        cacheSize: this.options.timerCacheSize,
       });
-    }
-    if (missing !== undefined) this.load(missing);
+    const queues = { eventTime: queue(EVENT_TIME_DOMAIN), processingTime: queue(PROCESSING_TIME_DOMAIN) };
+    this.timerQueues.set(name, queues);
+    const batch = Math.max(1, Math.min(TIMER_KEYS_PER_READ, Math.floor(this.residentKeys / 4)));
+    return {
+      ...queues,
+      readAhead: (domain, limit) => {
+        const timers = (domain === 'EVENT_TIME' ? queues.eventTime : queues.processingTime).upcoming(limit, batch);
+        const missing = new MissingKeys(this.residents);
+        for (const t of timers) missing.add(t.keyGroupIndex, t.keyId);
+        if (missing.list.length > 0) this.load(missing.list);
+        return timers.length;
+      },
+    };
   }
 
   /** The resident state of a key, read from RocksDB first if it is not resident. */
@@ -425,6 +455,10 @@ export class RocksDBKeyedStateBackend<K = unknown> extends BaseKeyedStateBackend
       if (batch.size >= ROWS_PER_WRITE) this.db.write(batch.take());
     }
     if (batch.size > 0) this.db.write(batch.take());
+    for (const queues of this.timerQueues.values()) {
+      queues.eventTime.flush();
+      queues.processingTime.flush();
+    }
     this.stats.flushes++;
   }
 
@@ -513,25 +547,43 @@ export class RocksDBKeyedStateBackend<K = unknown> extends BaseKeyedStateBackend
    */
   snapshot(): DeferredKeyedSnapshot {
     this.flush();
-    const timers: TimerServiceSnapshot[] = [];
-    for (const service of this.timerServices.values()) timers.push(service.snapshot());
+    // Timers on the heap are copied now; those in RocksDB are read with the rows.
+    const heapTimers: TimerServiceSnapshot[] = [];
+    if (this.options.timerService === 'HEAP') for (const service of this.timerServices.values()) heapTimers.push(service.snapshot());
+    const timerServices = [...this.timerQueues.keys()];
     const tables = this.tablesById.map((t): SnapshotTable => ({ ...stateInfo(t), cleanup: fullSnapshotCleanup(t, this.ctx.ttlTimeProvider) }));
     const header = { version: KEYED_STATE_SNAPSHOT_VERSION, maxParallelism: this.maxParallelism, keyGroupRange: this.keyGroupRange.toData() };
     const [from, to] = keyGroupBounds(this.keyGroupRange.startKeyGroup, this.keyGroupRange.endKeyGroup);
     const states = tables.map(({ cleanup: _, ...info }) => info);
-    const stream = (iterate: (index: number) => RowIterator): KeyedSnapshotStream => ({
+    const { startKeyGroup, endKeyGroup } = this.keyGroupRange;
+    const timerRanges = timerServices.flatMap((name) =>
+      [EVENT_TIME_DOMAIN, PROCESSING_TIME_DOMAIN].map((domain) => {
+        const prefix = timerPrefix(name, domain);
+        return { prefix, from: withKeyGroup(prefix, startKeyGroup), to: withKeyGroup(prefix, endKeyGroup + 1) };
+      }),
+    );
+    /** `timerRows(i)`: the rows of service `i >> 1`, domain `i & 1`. */
+    const stream = (iterate: (index: number) => RowIterator, timerRows: (index: number) => RowIterator): KeyedSnapshotStream => ({
       ...header,
       states,
-      timers,
       keyGroups: (index) => keyGroupsOf(iterate(index), index, tables[index]!),
+      timers: [
+        ...heapTimers,
+        ...timerServices.map((name, i) => ({
+          name,
+          eventTime: keyGroupTimersOf(timerRows(2 * i), timerRanges[2 * i]!.prefix.byteLength),
+          processingTime: keyGroupTimersOf(timerRows(2 * i + 1), timerRanges[2 * i + 1]!.prefix.byteLength),
+        })),
+      ],
     });
     if (this.options.incremental !== true) {
-      // One iterator per state, each over the range as it is now; a snapshot is read a state at a time.
+      // One iterator per state and per timer domain, each over the range as it is now; a snapshot is read one after another.
       const iterators = tables.map(() => this.db.iterate(from, to));
+      const timerIterators = timerRanges.map((r) => this.db.iterate(r.from, r.to));
       return new DeferredKeyedSnapshot(
-        () => Promise.resolve(stream((index) => iterators[index]!)),
+        () => Promise.resolve(stream((index) => iterators[index]!, (index) => timerIterators[index]!)),
         () => {
-          for (const rows of iterators) void rows.close();
+          for (const rows of [...iterators, ...timerIterators]) void rows.close();
         },
       );
     }
@@ -547,12 +599,15 @@ export class RocksDBKeyedStateBackend<K = unknown> extends BaseKeyedStateBackend
       async () => {
         await copied;
         const db = await (opened ??= RocksDBHandle.open(directory));
-        return stream(() => db.iterate(from, to));
+        return stream(
+          () => db.iterate(from, to),
+          (index) => db.iterate(timerRanges[index]!.from, timerRanges[index]!.to),
+        );
       },
       () => void release().catch(() => undefined),
       async (target) => {
         try {
-          return await this.upload(await copied, target, { format: INCREMENTAL_HANDLE_FORMAT, ...header, states, timers });
+          return await this.upload(await copied, target, { format: INCREMENTAL_HANDLE_FORMAT, ...header, states, timers: heapTimers });
         } finally {
           await release();
         }
@@ -672,8 +727,33 @@ export class RocksDBKeyedStateBackend<K = unknown> extends BaseKeyedStateBackend
     } else {
       handles.forEach((h, i) => this.copyRows(h, `${this.options.directory}.restore-${i}`));
     }
+    this.adoptStoredTimers();
     for (const h of handles) for (const timers of h.timers) this.getInternalTimerService<unknown>(timers.name).restore(timers);
     this.metaDirty = true;
+  }
+
+  /**
+   * After a checkpoint's files were restored: with timers in RocksDB, the services of the timer
+   * rows exist and their queues read them; with timers on the heap, the rows move there.
+   */
+  private adoptStoredTimers(): void {
+    const { startKeyGroup, numberOfKeyGroups } = this.ctx;
+    for (const { service, domain, prefix } of storedTimerPrefixes(this.db)) {
+      const timers = this.getInternalTimerService<unknown>(service);
+      if (this.options.timerService !== 'HEAP') continue;
+      const rows = new RocksDBTimerQueue(this.db, prefix, { startKeyGroup, numberOfKeyGroups, empty: false });
+      const groups: KeyGroupTimers[] = [];
+      for (const [index, list] of rows.keyGroupTimers()) {
+        groups.push({ keyGroup: startKeyGroup + index, timers: list.map((t): TimerEntry => [t.timestamp, t.key, t.namespace]) });
+      }
+      const none: KeyGroupTimers[] = [];
+      timers.restore({ name: service, eventTime: domain === EVENT_TIME_DOMAIN ? groups : none, processingTime: domain === EVENT_TIME_DOMAIN ? none : groups });
+      rows.clear();
+    }
+    for (const queues of this.timerQueues.values()) {
+      queues.eventTime.reload();
+      queues.processingTime.reload();
+    }
   }
 
   /** The table of a state of an incremental snapshot, its time-to-live checked. */
@@ -716,6 +796,13 @@ export class RocksDBKeyedStateBackend<K = unknown> extends BaseKeyedStateBackend
           }
         }
         if (batch.size >= ROWS_PER_WRITE) this.db.write(batch.take());
+      }
+      // Timers, of every service and domain the files have.
+      for (const { prefix } of storedTimerPrefixes(source)) {
+        for (const rows of rowChunks(source, withKeyGroup(prefix, start), withKeyGroup(prefix, end + 1))) {
+          for (const [key, value] of rows) batch.put(key, value);
+          if (batch.size >= ROWS_PER_WRITE) this.db.write(batch.take());
+        }
       }
       if (batch.size > 0) this.db.write(batch.take());
     } finally {
@@ -819,7 +906,8 @@ export class RocksDBKeyedStateBackend<K = unknown> extends BaseKeyedStateBackend
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    for (const service of this.timerServices.values()) service.clear();
+    // Timers in RocksDB go with its folder.
+    if (this.options.timerService === 'HEAP') for (const service of this.timerServices.values()) service.clear();
     this.ctx.reset();
     this.residents.fill(undefined);
     this.sweep.length = 0;
@@ -864,6 +952,26 @@ export class RocksDBKeyedStateBackend<K = unknown> extends BaseKeyedStateBackend
       throw new StateKindMismatchError(name, table.kind, kind);
     }
     return table as RocksDBStateTable<V>;
+  }
+}
+
+/** Keys to read: each once, and only if not resident (a resident one counts as used). */
+class MissingKeys {
+  readonly list: { index: number; keyId: KeyId }[] = [];
+  private readonly seen: (Set<KeyId> | undefined)[] = [];
+
+  constructor(private readonly residents: readonly (Map<KeyId, ResidentKey> | undefined)[]) {}
+
+  add(index: number, keyId: KeyId): void {
+    const r = this.residents[index]?.get(keyId);
+    if (r !== undefined) {
+      r.used = true;
+      return;
+    }
+    const seen = (this.seen[index] ??= new Set());
+    if (seen.has(keyId)) return;
+    seen.add(keyId);
+    this.list.push({ index, keyId });
   }
 }
 
@@ -927,6 +1035,28 @@ async function* keyGroupsOf(rows: RowIterator, id: number, table: SnapshotTable)
       }
     }
     if (entries.length > 0) yield { keyGroup, entries };
+  } finally {
+    await rows.close();
+  }
+}
+
+/** The timers of one service and domain, a key group at a time, from an iterator over their rows (closed at the end). */
+async function* keyGroupTimersOf(rows: RowIterator, prefixLength: number): AsyncGenerator<KeyGroupTimers> {
+  let keyGroup = -1;
+  let timers: TimerEntry[] = [];
+  try {
+    for await (const chunk of rows) {
+      for (const [row] of chunk) {
+        const t = decodeTimerRow(row, prefixLength);
+        if (t.keyGroup !== keyGroup) {
+          if (timers.length > 0) yield { keyGroup, timers };
+          keyGroup = t.keyGroup;
+          timers = [];
+        }
+        timers.push([t.timestamp, decodeKeyId(t.keyId), decodeKeyId(t.namespaceId)]);
+      }
+    }
+    if (timers.length > 0) yield { keyGroup, timers };
   } finally {
     await rows.close();
   }

@@ -138,7 +138,7 @@ t.test('a snapshot sees the state as it was when taken, and restores into either
   check(t, fromHeap, 2000);
 });
 
-t.test('timers live on the heap and fire with their key state read', async (t) => {
+t.test('timers fire with their key state read ahead of them', async (t) => {
   const backend = rocks(undefined, 50);
   const timers = backend.getInternalTimerService('user-timers');
   fill(backend, 500);
