@@ -64,7 +64,7 @@ export class CollectionSource<T> implements Source<T, CollectionSplit, Collectio
     const splits = cutRange(0, this.items.length, pieces).map(
       (range, i): CollectionSplit => ({ splitId: String(i), start: range.start, end: range.end }),
     );
-    return new StaticSplitEnumerator(ctx, { kind: 'static', splits });
+    return new StaticSplitEnumerator(ctx, { kind: 'static', splits, firstSplitPerReader: true });
   }
 
   restoreEnumerator(ctx: SplitEnumeratorContext<CollectionSplit>, state: CollectionEnumState): StaticSplitEnumerator<CollectionSplit> {

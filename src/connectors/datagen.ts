@@ -82,7 +82,7 @@ export class DataGeneratorSource<T> implements Source<T, DataGeneratorSplit, Dat
     const splits = cutRange(0, end, pieces).map(
       (range, i): DataGeneratorSplit => ({ splitId: String(i), start: range.start, end: range.end }),
     );
-    return new StaticSplitEnumerator(ctx, { kind: 'static', splits });
+    return new StaticSplitEnumerator(ctx, { kind: 'static', splits, firstSplitPerReader: true });
   }
 
   restoreEnumerator(

@@ -89,7 +89,7 @@ export class KeyedSequenceSource implements Source<KeyedSequenceEvent, KeyedSequ
     const splits = cutRange(0, this.keys, pieces).map(
       (range, i): KeyedSequenceSplit => ({ splitId: String(i), firstKey: range.start, endKey: range.end, next: 0 }),
     );
-    return new StaticSplitEnumerator(ctx, { kind: 'static', splits });
+    return new StaticSplitEnumerator(ctx, { kind: 'static', splits, firstSplitPerReader: true });
   }
 
   restoreEnumerator(ctx: SplitEnumeratorContext<KeyedSequenceSplit>, state: KeyedSequenceEnumState): StaticSplitEnumerator<KeyedSequenceSplit> {

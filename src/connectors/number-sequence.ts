@@ -26,7 +26,10 @@ export interface NumberSequenceSplit {
 }
 
 export interface NumberSequenceSourceOptions extends ReaderOptions {
-  /** With more than one reader, the sequence is cut into `parallelism × splitsPerReader` splits. Default 4. */
+  /**
+   * With more than one reader, the sequence is cut into `parallelism × splitsPerReader` equal
+   * splits; split `i` is kept as reader `i`'s first, the rest go to whoever asks. Default 4.
+   */
   readonly splitsPerReader?: number;
 }
 
@@ -62,7 +65,7 @@ export class NumberSequenceSource implements Source<number, NumberSequenceSplit,
     const splits = cutRange(this.from, this.to + 1, pieces).map(
       (range, i): NumberSequenceSplit => ({ splitId: String(i), from: range.start, to: range.end - 1 }),
     );
-    return new StaticSplitEnumerator(ctx, { kind: 'static', splits });
+    return new StaticSplitEnumerator(ctx, { kind: 'static', splits, firstSplitPerReader: true });
   }
 
   restoreEnumerator(

@@ -2,6 +2,13 @@
  * The enumerator all built-in sources use: a queue of splits handed out one per request, so a
  * fast reader simply asks more often (pull-based load balancing, like Flink's
  * `IteratorSourceEnumerator` and static file enumerator).
+ *
+ * Range-based sources (sequence, generator, collection) also keep each reader's first split
+ * for it. Readers do not register at the same moment: a slot's thread may still be opening its
+ * other tasks when its sibling asks, and a reader's round trip for its next split can take
+ * under a millisecond. Served strictly first come, first served, a reader that started a few
+ * milliseconds early could drain a queue of small splits before the other reader's first
+ * request arrived, leaving that reader with nothing.
  */
 import type { SourceSplit, SplitEnumerator, SplitEnumeratorContext } from './source.js';
 
@@ -15,21 +22,29 @@ export interface SplitQueueState<Split extends SourceSplit> {
   readonly splitsDiscovered: boolean;
 }
 
-/** Where the splits come from: known up front, or discovered once, asynchronously, at start. */
+/**
+ * Where the splits come from: known up front, or discovered once, asynchronously, at start.
+ * With `firstSplitPerReader`, `splits[i]` (`i` < parallelism) is kept for reader `i` until that
+ * reader asks; the other readers are given only the splits after those, then told there are no
+ * more. Every reader of a fresh start asks for a split once it is running, so a kept split is
+ * never stranded. A restored enumerator keeps nothing (see the constructor).
+ */
 export type SplitDiscovery<Split extends SourceSplit> =
-  | { readonly kind: 'static'; readonly splits: readonly Split[] }
+  | { readonly kind: 'static'; readonly splits: readonly Split[]; readonly firstSplitPerReader?: boolean }
   | { readonly kind: 'async'; readonly discover: () => Promise<Split[]> };
 
 /**
- * Hands out one split per request, in queue order, and answers `signalNoMoreSplits` once the
- * queue is empty. Requests arriving before asynchronous discovery completes are parked and
- * answered when it does. Splits given back after a failure go to the front of the queue, so a
- * single reader still sees them in order.
+ * Hands out one split per request: the reader's own first split if one is kept for it, else the
+ * next split of the queue; `signalNoMoreSplits` once neither is left. Requests arriving before
+ * asynchronous discovery completes are parked and answered when it does. Splits given back
+ * after a failure go to the front of the queue, so a single reader still sees them in order.
  */
 export class StaticSplitEnumerator<Split extends SourceSplit> implements SplitEnumerator<Split, SplitQueueState<Split>> {
   private readonly ctx: SplitEnumeratorContext<Split>;
   private readonly discovery: SplitDiscovery<Split>;
   private readonly queue: Split[];
+  /** Each reader's first split, by subtask, until that reader asks for it. */
+  private readonly kept = new Map<number, Split>();
   private discovered: boolean;
   /** Subtasks that asked before discovery finished, in asking order, without duplicates. */
   private readonly parked: number[] = [];
@@ -43,6 +58,12 @@ export class StaticSplitEnumerator<Split extends SourceSplit> implements SplitEn
     } else if (discovery.kind === 'static') {
       this.queue = [...discovery.splits];
       this.discovered = true;
+      // Restored state has no kept splits: its readers come back with the splits they had, and
+      // its pending splits are leftovers, whoever asks for them.
+      if (restored === undefined && discovery.firstSplitPerReader === true) {
+        const first = this.queue.splice(0, ctx.currentParallelism());
+        first.forEach((split, subtask) => this.kept.set(subtask, split));
+      }
     } else {
       this.queue = restored === undefined ? [] : [...restored.pendingSplits];
       this.discovered = false;
@@ -67,7 +88,9 @@ export class StaticSplitEnumerator<Split extends SourceSplit> implements SplitEn
       if (!this.parked.includes(subtaskId)) this.parked.push(subtaskId);
       return;
     }
-    const split = this.queue.shift();
+    const own = this.kept.get(subtaskId);
+    if (own !== undefined) this.kept.delete(subtaskId);
+    const split = own ?? this.queue.shift();
     if (split === undefined) this.ctx.signalNoMoreSplits(subtaskId);
     else this.ctx.assignSplits({ [subtaskId]: [split] });
   }
@@ -81,7 +104,8 @@ export class StaticSplitEnumerator<Split extends SourceSplit> implements SplitEn
   }
 
   snapshotState(_checkpointId: number): SplitQueueState<Split> {
-    return { pendingSplits: [...this.queue], splitsDiscovered: this.discovered };
+    // Kept splits (in subtask order, as inserted) come before the queue in the source's order.
+    return { pendingSplits: [...this.kept.values(), ...this.queue], splitsDiscovered: this.discovered };
   }
 
   close(): void {
@@ -90,7 +114,7 @@ export class StaticSplitEnumerator<Split extends SourceSplit> implements SplitEn
 
   /** Splits not handed out yet (for tests and metrics). */
   get pendingSplitCount(): number {
-    return this.queue.length;
+    return this.kept.size + this.queue.length;
   }
 }
 
@@ -123,7 +147,8 @@ export function cutRange(start: number, end: number, pieces: number): IndexRange
 /**
  * How many splits a range-based source cuts its input into: one when there is a single reader
  * (order is kept and there is nothing to balance), else `splitsPerReader` per reader so that
- * faster readers can take more.
+ * faster readers can take more. The pieces are of equal size, so with `firstSplitPerReader`
+ * every reader starts with the same share.
  */
 export function splitCountFor(parallelism: number, splitsPerReader: number): number {
   return parallelism <= 1 ? 1 : parallelism * splitsPerReader;

@@ -39,6 +39,21 @@ t.test('the enumerator cuts the range into a few splits per reader', async (t) =
   await h.close();
 });
 
+t.test('a reader that starts late still gets its own split: the reader that started first takes only the leftovers', async (t) => {
+  // 1..20 at parallelism 2: 8 splits (3,3,3,3,2,2,2,2 numbers); split '1' is reader 1's first.
+  const h: Harness = new SourceHarness(new NumberSequenceSource(1, 20), 2);
+  h.addReader(0);
+  t.equal(await h.run(0), 'END_OF_INPUT', 'reader 0 reads to its end before reader 1 is deployed');
+  h.addReader(1);
+  t.equal(await h.run(1), 'END_OF_INPUT');
+  t.same(h.output(1), [4, 5, 6], 'reader 1 reads the split kept for it');
+  const given = (subtask: number) => h.assignments.filter((a) => a.subtask === subtask).flatMap((a) => a.splits.map((s) => s.splitId));
+  t.same(given(0), ['0', '2', '3', '4', '5', '6', '7']);
+  t.same(given(1), ['1']);
+  t.same(sorted(h.allOutput(), numeric), range(1, 21), 'every number exactly once');
+  await h.close();
+});
+
 t.test('a reader restored from a snapshot continues without loss or repeat', async (t) => {
   const source = new NumberSequenceSource(0, 2_999, { recordsPerPoll: 50 });
   const first: Harness = new SourceHarness(source, 1);

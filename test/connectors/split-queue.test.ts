@@ -50,6 +50,31 @@ t.test('the enumerator hands out one split per request, then no more splits', as
   t.same(ctx.log, ['1:s1', '0:s2', '1:none', '0:none']);
 });
 
+t.test("with firstSplitPerReader, each reader's first split is kept for it and the others get only the rest", async (t) => {
+  const ctx = fakeContext([0, 1]);
+  const e = new StaticSplitEnumerator(ctx, { kind: 'static', splits: [split(1), split(2), split(3), split(4)], firstSplitPerReader: true });
+  e.start();
+  e.handleSplitRequest(0);
+  e.handleSplitRequest(0);
+  t.same(e.snapshotState(1), { pendingSplits: [split(2), split(4)], splitsDiscovered: true }, 'a kept split is pending, in order');
+  e.handleSplitRequest(0);
+  e.handleSplitRequest(0);
+  t.equal(e.pendingSplitCount, 1);
+  e.handleSplitRequest(1);
+  e.handleSplitRequest(1);
+  t.same(ctx.log, ['0:s1', '0:s3', '0:s4', '0:none', '1:s2', '1:none']);
+});
+
+t.test('a restored enumerator keeps no split for anyone', async (t) => {
+  const ctx = fakeContext([0, 1]);
+  const restored = { pendingSplits: [split(2), split(4)], splitsDiscovered: true };
+  const e = new StaticSplitEnumerator(ctx, { kind: 'static', splits: [], firstSplitPerReader: true }, restored);
+  e.handleSplitRequest(0);
+  e.handleSplitRequest(0);
+  e.handleSplitRequest(1);
+  t.same(ctx.log, ['0:s2', '0:s4', '1:none']);
+});
+
 t.test('splits given back go to the front of the queue', async (t) => {
   const ctx = fakeContext([0]);
   const e = new StaticSplitEnumerator(ctx, { kind: 'static', splits: [split(1), split(2), split(3)] });
