@@ -22,7 +22,7 @@
  * first, fsync'd, then renamed, so a reader never sees half a file.
  */
 import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, rm } from 'node:fs/promises';
+import { open, rename, rm } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { Tag } from 'cbor-x';
 import type { FileHandle } from 'node:fs/promises';
@@ -40,6 +40,7 @@ import {
 } from '../../state/index.js';
 import { syncFolder } from '../../util/durable-files.js';
 import { StateFileError } from './errors.js';
+import { readSpan, readStateFileSkeleton, type SkeletonReadOptions, type StateFileSkeleton } from './state-file-reader.js';
 import type { TaskRestore } from './deployment.js';
 
 export const STATE_FILE_FORMAT = 'runnel-task-state';
@@ -220,28 +221,42 @@ function absoluteHandle(handle: IncrementalKeyedStateHandle, folder: string, pat
 
 /**
  * Makes the key groups' embedded entries readable (see stateFileChunks): each group's `entries`
- * is decoded when read, and not kept, so a restore holds the file's bytes and one key group
- * decoded at a time rather than the whole state decoded. Incremental handles get absolute paths.
+ * is decoded when read, and not kept. Its bytes are in the skeleton if small, otherwise read
+ * from the file then (state-file-reader.ts), so a restore holds the file's skeleton and one key
+ * group at a time rather than the whole file. Incremental handles get absolute paths.
  */
-function unembed(file: TaskStateFile, path: string): void {
+function unembed(file: TaskStateFile, path: string, skeleton: StateFileSkeleton): void {
   for (const op of Object.values(file.operators)) {
     if (isIncrementalHandle(op.keyed)) {
       (op as { keyed: KeyedStateHandle }).keyed = absoluteHandle(op.keyed, dirname(path), path);
       continue;
     }
-    for (const s of op.keyed?.states ?? []) {
-      for (const group of s.keyGroups) {
-        const entries = group.entries as unknown;
-        if (!(entries instanceof Tag && entries.tag === EMBEDDED_CBOR && entries.value instanceof Uint8Array)) continue;
-        const bytes = entries.value;
+    // Any other shape is left for the backend's restore to report.
+    const states = op.keyed?.states as unknown;
+    if (!Array.isArray(states)) continue;
+    for (const s of states as ({ name?: unknown; keyGroups?: unknown } | null)[]) {
+      const groups = s?.keyGroups;
+      if (!Array.isArray(groups)) continue;
+      for (const group of groups as ({ keyGroup?: unknown; entries?: unknown } | null)[]) {
+        const entries = group?.entries;
+        if (!(entries instanceof Tag && entries.tag === EMBEDDED_CBOR)) continue;
+        const what = `key group ${String(group!.keyGroup)} of state '${String(s!.name)}'`;
+        // The skeleton has the bytes, or the index of their span in the file (the reader
+        // refuses a tag 24 over anything else here, so a number is always its own).
+        const embedded = entries.value as unknown;
+        let read: () => Uint8Array;
+        if (embedded instanceof Uint8Array) read = () => embedded;
+        else if (typeof embedded === 'number' && skeleton.spans[embedded] !== undefined) read = () => readSpan(path, skeleton.identity, skeleton.spans[embedded]!, what);
+        else continue;
         Object.defineProperty(group, 'entries', {
           enumerable: true,
           configurable: true,
           get: () => {
+            const bytes = read();
             try {
               return decode(bytes) as unknown;
             } catch (err) {
-              throw new StateFileError(path, `key group ${group.keyGroup} of state '${s.name}' is not valid CBOR (${(err as Error).message})`, err);
+              throw new StateFileError(path, `${what} is not valid CBOR (${(err as Error).message})`, err);
             }
           },
         });
@@ -322,18 +337,17 @@ async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<void> {
   }
 }
 
-/** Reads and checks one state file; a missing or corrupt one throws a StateFileError naming it. */
-export async function readStateFile(path: string): Promise<TaskStateFile> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new StateFileError(path, code === 'ENOENT' ? 'it does not exist' : `it cannot be read (${(err as Error).message})`, err);
-  }
+/**
+ * Reads and checks one state file; a missing or corrupt one throws a StateFileError naming it.
+ * Only its skeleton is read now (state-file-reader.ts): each key group's entries are read from
+ * the file when the restore reads them, with an open of their own, so nothing is left to close.
+ * `options` (the reader's buffer and inline budget) are for tests.
+ */
+export async function readStateFile(path: string, options?: SkeletonReadOptions): Promise<TaskStateFile> {
+  const skeleton = readStateFileSkeleton(path, options);
   let value: unknown;
   try {
-    value = decode(bytes);
+    value = decode(skeleton.cbor);
   } catch (err) {
     throw new StateFileError(path, `it is not valid CBOR (${(err as Error).message})`, err);
   }
@@ -350,7 +364,7 @@ export async function readStateFile(path: string): Promise<TaskStateFile> {
       if (s[list] !== undefined && !Array.isArray(s[list])) throw new StateFileError(path, `the ${list} of operator ${id} are not an array`);
     }
   }
-  unembed(value as TaskStateFile, path);
+  unembed(value as TaskStateFile, path, skeleton);
   return value as TaskStateFile;
 }
 

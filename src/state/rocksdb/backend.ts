@@ -823,8 +823,9 @@ export class RocksDBKeyedStateBackend<K = unknown> extends BaseKeyedStateBackend
     const start = this.keyGroupRange.startKeyGroup;
     for (const raw of snapshots) {
       const snapshot = expectKeyedSnapshot(raw, this.maxParallelism);
-      // Key group by key group, every state's entries of a key go into the key's one row.
-      const perGroup = new Map<number, Array<{ table: RocksDBStateTable<unknown>; entries: readonly unknown[] }>>();
+      // Key group by key group, every state's entries of a key go into the key's one row. A key
+      // group's entries are read (decoded, from a state file) only when its turn comes.
+      const perGroup = new Map<number, Array<{ table: RocksDBStateTable<unknown>; group: Readonly<Record<string, unknown>> }>>();
       for (const rawState of expectArray(snapshot['states'], 'the states of a keyed snapshot', undefined)) {
         const state = expectRecord(rawState, 'a state of a keyed snapshot', undefined);
         const name = state['name'];
@@ -845,14 +846,14 @@ export class RocksDBKeyedStateBackend<K = unknown> extends BaseKeyedStateBackend
           }
           restored.add(keyGroup);
           const list = perGroup.get(keyGroup) ?? [];
-          list.push({ table, entries: expectArray(group['entries'], `the entries of key group ${keyGroup} of state '${name}'`, name) });
+          list.push({ table, group });
           perGroup.set(keyGroup, list);
         }
       }
       for (const [keyGroup, parts] of perGroup) {
         const keys = new Map<KeyId, ResidentKey>();
-        for (const { table, entries } of parts) {
-          for (const rawEntry of entries) {
+        for (const { table, group } of parts) {
+          for (const rawEntry of expectArray(group['entries'], `the entries of key group ${keyGroup} of state '${table.name}'`, table.name)) {
             const [key, namespace, value] = expectArray(rawEntry, `an entry of state '${table.name}'`, table.name);
             if (assignToKeyGroup(key, this.maxParallelism) !== keyGroup) {
               throw new StateRestoreError(
