@@ -4,6 +4,7 @@
  * Map from (timestamp, key, namespace) to the timer, which collapses duplicates and finds a timer
  * to delete. Each timer knows its heap slot, so deletion is O(log n).
  */
+import { siftDown, siftUp, type HeapOrder } from '../util/binary-heap.js';
 import type { KeyId } from './key-identity.js';
 
 /** A registered timer as a timer service reads it. */
@@ -63,9 +64,12 @@ export class Timer implements TimerView {
  */
 type KeyGroupIndex = Map<number, Map<KeyId, Timer | Map<KeyId, Timer>>>;
 
-function before(a: Timer, b: Timer): boolean {
-  return a.timestamp < b.timestamp || (a.timestamp === b.timestamp && a.sequence < b.sequence);
-}
+const ORDER: HeapOrder<Timer> = {
+  before: (a, b) => a.timestamp < b.timestamp || (a.timestamp === b.timestamp && a.sequence < b.sequence),
+  moved: (timer, index) => {
+    timer.heapIndex = index;
+  },
+};
 
 export class TimerQueue implements TimerStore {
   private readonly heap: Timer[] = [];
@@ -103,7 +107,7 @@ export class TimerQueue implements TimerStore {
     else existing.set(namespaceId, timer);
     timer.heapIndex = this.heap.length;
     this.heap.push(timer);
-    this.siftUp(timer.heapIndex);
+    siftUp(this.heap, timer.heapIndex, ORDER);
     return true;
   }
 
@@ -198,44 +202,7 @@ export class TimerQueue implements TimerStore {
     heap[index] = last;
     last.heapIndex = index;
     // The moved timer may belong above or below its new slot.
-    if (index > 0 && before(last, heap[(index - 1) >> 1] as Timer)) this.siftUp(index);
-    else this.siftDown(index);
-  }
-
-  private siftUp(start: number): void {
-    const heap = this.heap;
-    const timer = heap[start] as Timer;
-    let index = start;
-    while (index > 0) {
-      const parentIndex = (index - 1) >> 1;
-      const parent = heap[parentIndex] as Timer;
-      if (!before(timer, parent)) break;
-      heap[index] = parent;
-      parent.heapIndex = index;
-      index = parentIndex;
-    }
-    heap[index] = timer;
-    timer.heapIndex = index;
-  }
-
-  private siftDown(start: number): void {
-    const heap = this.heap;
-    const length = heap.length;
-    const timer = heap[start] as Timer;
-    let index = start;
-    for (;;) {
-      const left = 2 * index + 1;
-      if (left >= length) break;
-      const right = left + 1;
-      let child = left;
-      if (right < length && before(heap[right] as Timer, heap[left] as Timer)) child = right;
-      const smallest = heap[child] as Timer;
-      if (!before(smallest, timer)) break;
-      heap[index] = smallest;
-      smallest.heapIndex = index;
-      index = child;
-    }
-    heap[index] = timer;
-    timer.heapIndex = index;
+    if (index > 0 && ORDER.before(last, heap[(index - 1) >> 1] as Timer)) siftUp(heap, index, ORDER);
+    else siftDown(heap, index, ORDER);
   }
 }

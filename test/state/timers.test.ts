@@ -26,7 +26,7 @@ interface Fired {
 }
 
 const folder = mkdtempSync(join(tmpdir(), 'runnel-timers-test-'));
-tap.teardown(() => rmSync(folder, { recursive: true, force: true }));
+tap.teardown(() => rmSync(folder, { recursive: true, force: true, maxRetries: 20, retryDelay: 50 }));
 let databases = 0;
 
 type Make = (t: Test, range?: KeyGroupRangeData) => KeyedStateBackend<string>;

@@ -55,7 +55,7 @@ interface Options {
 }
 
 const folder = mkdtempSync(join(tmpdir(), 'runnel-window-operator-'));
-tap.teardown(() => rmSync(folder, { recursive: true, force: true }));
+tap.teardown(() => rmSync(folder, { recursive: true, force: true, maxRetries: 20, retryDelay: 50 }));
 let databases = 0;
 const rocksdb: OperatorSetup['createKeyedStateBackend'] = (keyGroupRange, maxParallelism) =>
   new RocksDBKeyedStateBackend({ keyGroupRange, maxParallelism, directory: join(folder, `db-${databases++}`), residentKeys: 2, timerCacheSize: 1 });

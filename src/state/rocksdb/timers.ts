@@ -22,6 +22,7 @@
 import { decode, encode } from '../../net/codec.js';
 import { decodeKeyId, type KeyId } from '../key-identity.js';
 import type { TimerStore, TimerView } from '../timer-queue.js';
+import { siftDown, siftUp, type HeapOrder } from '../../util/binary-heap.js';
 import type { RocksDBHandle } from './db-client.js';
 import { WriteBatchBuilder } from './protocol.js';
 import { decodeId, encodeId } from './rows.js';
@@ -138,6 +139,25 @@ function compare(a: StoredTimer, b: StoredTimer): number {
   if (a.timestamp !== b.timestamp) return a.timestamp < b.timestamp ? -1 : 1;
   return Buffer.compare(a.suffix, b.suffix);
 }
+
+/** Key groups by their earliest timer. */
+const BY_EARLIEST: HeapOrder<KeyGroupTimers> = {
+  before: (a, b) => compare(a.cache[0]!, b.cache[0]!) < 0,
+  moved: (group, index) => {
+    group.slot = index;
+  },
+};
+
+/** A position in a key group's cache, for merging the caches. */
+interface Cursor {
+  readonly cache: StoredTimer[];
+  at: number;
+}
+
+const BY_CURSOR: HeapOrder<Cursor> = {
+  before: (a, b) => compare(a.cache[a.at]!, b.cache[b.at]!) < 0,
+  moved: () => {},
+};
 
 /** One key group's earliest timers, in order; `complete` when they are all it has. */
 class KeyGroupTimers {
@@ -286,32 +306,21 @@ export class RocksDBTimerQueue implements TimerStore {
       const last = group.cache[group.cache.length - 1]!;
       if (!group.complete && (bound === undefined || compare(last, bound) < 0)) bound = last;
     }
-    // A k-way merge of the caches, by a heap of positions in them.
+    // A k-way merge of the caches, by a heap of positions in them: as the heap of key groups
+    // is by the same order, it is one already.
     const out: TimerView[] = [];
-    const cursors: Array<{ cache: StoredTimer[]; at: number }> = this.heap.map((g) => ({ cache: g.cache, at: 0 }));
-    const head = (c: { cache: StoredTimer[]; at: number }): StoredTimer => c.cache[c.at]!;
-    const sink = (i: number): void => {
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= cursors.length) return;
-        const r = l + 1;
-        const m = r < cursors.length && compare(head(cursors[r]!), head(cursors[l]!)) < 0 ? r : l;
-        if (compare(head(cursors[m]!), head(cursors[i]!)) >= 0) return;
-        [cursors[i], cursors[m]] = [cursors[m]!, cursors[i]!];
-        i = m;
-      }
-    };
-    // The outer heap is already a heap by the same order.
+    const cursors: Cursor[] = this.heap.map((g) => ({ cache: g.cache, at: 0 }));
     while (out.length < max && cursors.length > 0) {
       const top = cursors[0]!;
-      const timer = head(top);
+      const timer = top.cache[top.at]!;
       if (timer.timestamp > limit || (bound !== undefined && compare(timer, bound) > 0)) break;
       out.push(timer);
       if (++top.at === top.cache.length) {
-        cursors[0] = cursors[cursors.length - 1]!;
-        cursors.pop();
+        const last = cursors.pop()!;
+        if (cursors.length === 0) break;
+        cursors[0] = last;
       }
-      sink(0);
+      siftDown(cursors, 0, BY_CURSOR);
     }
     return out;
   }
@@ -444,51 +453,15 @@ export class RocksDBTimerQueue implements TimerStore {
       if (last === group) return;
       heap[at] = last;
       last.slot = at;
-      this.siftUp(at);
-      this.siftDown(last.slot);
+      siftUp(heap, at, BY_EARLIEST);
+      siftDown(heap, last.slot, BY_EARLIEST);
       return;
     }
     if (group.slot < 0) {
       group.slot = heap.length;
       heap.push(group);
     }
-    this.siftUp(group.slot);
-    this.siftDown(group.slot);
-  }
-
-  private siftUp(start: number): void {
-    const heap = this.heap;
-    const group = heap[start]!;
-    let at = start;
-    while (at > 0) {
-      const parentAt = (at - 1) >> 1;
-      const parent = heap[parentAt]!;
-      if (compare(group.cache[0]!, parent.cache[0]!) >= 0) break;
-      heap[at] = parent;
-      parent.slot = at;
-      at = parentAt;
-    }
-    heap[at] = group;
-    group.slot = at;
-  }
-
-  private siftDown(start: number): void {
-    const heap = this.heap;
-    const group = heap[start]!;
-    let at = start;
-    for (;;) {
-      const left = 2 * at + 1;
-      if (left >= heap.length) break;
-      const right = left + 1;
-      let child = left;
-      if (right < heap.length && compare(heap[right]!.cache[0]!, heap[left]!.cache[0]!) < 0) child = right;
-      const smaller = heap[child]!;
-      if (compare(smaller.cache[0]!, group.cache[0]!) >= 0) break;
-      heap[at] = smaller;
-      smaller.slot = at;
-      at = child;
-    }
-    heap[at] = group;
-    group.slot = at;
+    siftUp(heap, group.slot, BY_EARLIEST);
+    siftDown(heap, group.slot, BY_EARLIEST);
   }
 }

@@ -19,7 +19,7 @@ import {
 
 const MAX_PARALLELISM = 128;
 const folder = mkdtempSync(join(tmpdir(), 'runnel-rocksdb-test-'));
-t.teardown(() => rmSync(folder, { recursive: true, force: true }));
+t.teardown(() => rmSync(folder, { recursive: true, force: true, maxRetries: 20, retryDelay: 50 }));
 let n = 0;
 
 function rocks(range = KeyGroupRange.of(0, MAX_PARALLELISM - 1), residentKeys?: number): RocksDBKeyedStateBackend {

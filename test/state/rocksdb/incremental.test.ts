@@ -24,7 +24,7 @@ import {
 const MAX_PARALLELISM = 128;
 const KEYS = 20_000;
 const folder = mkdtempSync(join(tmpdir(), 'runnel-rocksdb-incremental-'));
-t.teardown(() => rmSync(folder, { recursive: true, force: true }));
+t.teardown(() => rmSync(folder, { recursive: true, force: true, maxRetries: 20, retryDelay: 50 }));
 let n = 0;
 let jobs = 0;
 

@@ -21,7 +21,7 @@ import {
 
 const MAX_PARALLELISM = 128;
 const folder = mkdtempSync(join(tmpdir(), 'runnel-rocksdb-timers-'));
-t.teardown(() => rmSync(folder, { recursive: true, force: true }));
+t.teardown(() => rmSync(folder, { recursive: true, force: true, maxRetries: 20, retryDelay: 50 }));
 let n = 0;
 
 function rocks(options: Partial<RocksDBBackendOptions> = {}): RocksDBKeyedStateBackend<number> {

@@ -23,7 +23,7 @@ import {
 const MAX_PARALLELISM = 128;
 const KEYS = 100;
 const folder = mkdtempSync(join(tmpdir(), 'runnel-rocksdb-ttl-'));
-t.teardown(() => rmSync(folder, { recursive: true, force: true }));
+t.teardown(() => rmSync(folder, { recursive: true, force: true, maxRetries: 20, retryDelay: 50 }));
 let n = 0;
 
 class Clock {
