@@ -9,5 +9,6 @@ import { batchAggregation, keyedAggregation, keyedShuffle, pipelineChained, wind
 import { networkShuffle } from './network-shuffle.js';
 import { checkpointing } from './checkpointing.js';
 import { keyedAggregationRocksdb, keyedAggregationRocksdbLarge } from './keyed-aggregation-rocksdb.js';
+import { windowTimersRocksdb } from './window-timers-rocksdb.js';
 
-export const scenarios: Scenario[] = [rawPipe, rawRoundTrip, rpcTell, rpcAsk, pipelineChained, keyedAggregation, keyedShuffle, networkShuffle, windowTumbling, batchAggregation, checkpointing, keyedAggregationRocksdb, keyedAggregationRocksdbLarge];
+export const scenarios: Scenario[] = [rawPipe, rawRoundTrip, rpcTell, rpcAsk, pipelineChained, keyedAggregation, keyedShuffle, networkShuffle, windowTumbling, batchAggregation, checkpointing, keyedAggregationRocksdb, keyedAggregationRocksdbLarge, windowTimersRocksdb];
