@@ -93,18 +93,26 @@ function textItemLength(bytes: Uint8Array, at: number): number {
 }
 
 /** Writes `timestamp` as 8 bytes that sort as the numbers do (IEEE 754, sign flipped; negatives inverted). */
+/** One float64 and its bytes, in the machine's order, for the timestamps' encoding (no allocation per timer). */
+const scratch = new Float64Array(1);
+const scratchBytes = new Uint8Array(scratch.buffer);
+/** Where the float's most significant byte is in `scratchBytes`, and the step to the next. */
+const [MSB, STEP] = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? [7, -1] : [0, 1];
+
 function writeTimestamp(out: Uint8Array, at: number, timestamp: number): void {
   // -0 and 0 are one timestamp.
-  new DataView(out.buffer, out.byteOffset + at, 8).setFloat64(0, timestamp === 0 ? 0 : timestamp);
-  if ((out[at]! & 0x80) !== 0) for (let i = at; i < at + 8; i++) out[i] = out[i]! ^ 0xff;
-  else out[at] = out[at]! ^ 0x80;
+  scratch[0] = timestamp === 0 ? 0 : timestamp;
+  // Negative: every bit flipped; positive: the sign bit set.
+  const flip = (scratchBytes[MSB]! & 0x80) !== 0 ? 0xff : 0;
+  for (let i = 0, b = MSB; i < 8; i++, b += STEP) out[at + i] = scratchBytes[b]! ^ flip;
+  if (flip === 0) out[at] = out[at]! ^ 0x80;
 }
 
 function readTimestamp(bytes: Uint8Array, at: number): number {
-  const copy = bytes.slice(at, at + 8);
-  if ((copy[0]! & 0x80) !== 0) copy[0] = copy[0]! ^ 0x80;
-  else for (let i = 0; i < 8; i++) copy[i] = copy[i]! ^ 0xff;
-  return new DataView(copy.buffer).getFloat64(0);
+  const flip = (bytes[at]! & 0x80) !== 0 ? 0 : 0xff;
+  for (let i = 0, b = MSB; i < 8; i++, b += STEP) scratchBytes[b] = bytes[at + i]! ^ flip;
+  if (flip === 0) scratchBytes[MSB] = scratchBytes[MSB]! ^ 0x80;
+  return scratch[0]!;
 }
 
 /** What a timer row under a prefix of `prefixLength` bytes holds. */
@@ -150,12 +158,12 @@ const BY_EARLIEST: HeapOrder<KeyGroupTimers> = {
 
 /** A position in a key group's cache, for merging the caches. */
 interface Cursor {
-  readonly cache: StoredTimer[];
+  readonly group: KeyGroupTimers;
   at: number;
 }
 
 const BY_CURSOR: HeapOrder<Cursor> = {
-  before: (a, b) => compare(a.cache[a.at]!, b.cache[b.at]!) < 0,
+  before: (a, b) => compare(a.group.cache[a.at]!, b.group.cache[b.at]!) < 0,
   moved: () => {},
 };
 
@@ -298,27 +306,25 @@ export class RocksDBTimerQueue implements TimerStore {
    */
   upcoming(limit: number, max: number): TimerView[] {
     this.read();
-    // A cache running low would end what can be answered soon: they are topped up first.
-    for (const group of this.heap) if (!group.complete && group.cache.length <= this.cacheSize >> 1) this.topUp(group);
-    // No timer beyond here can be in RocksDB only.
-    let bound: StoredTimer | undefined;
-    for (const group of this.heap) {
-      const last = group.cache[group.cache.length - 1]!;
-      if (!group.complete && (bound === undefined || compare(last, bound) < 0)) bound = last;
-    }
     // A k-way merge of the caches, by a heap of positions in them: as the heap of key groups
-    // is by the same order, it is one already.
+    // is by the same order, it is one already. A cache the merge runs through is topped up from
+    // RocksDB if it has room; a full one ends the merge (what follows it is not known).
     const out: TimerView[] = [];
-    const cursors: Cursor[] = this.heap.map((g) => ({ cache: g.cache, at: 0 }));
+    const cursors: Cursor[] = this.heap.map((group) => ({ group, at: 0 }));
     while (out.length < max && cursors.length > 0) {
       const top = cursors[0]!;
-      const timer = top.cache[top.at]!;
-      if (timer.timestamp > limit || (bound !== undefined && compare(timer, bound) > 0)) break;
+      const group = top.group;
+      const timer = group.cache[top.at]!;
+      if (timer.timestamp > limit) break;
       out.push(timer);
-      if (++top.at === top.cache.length) {
-        const last = cursors.pop()!;
-        if (cursors.length === 0) break;
-        cursors[0] = last;
+      if (++top.at === group.cache.length) {
+        if (!group.complete && group.cache.length < this.cacheSize) this.topUp(group);
+        if (top.at === group.cache.length) {
+          if (!group.complete) break;
+          const last = cursors.pop()!;
+          if (cursors.length === 0) break;
+          cursors[0] = last;
+        }
       }
       siftDown(cursors, 0, BY_CURSOR);
     }
