@@ -87,6 +87,20 @@ const COMPLETED = /Completed checkpoint (\d+) for job \S+ \((\d+) bytes, (\d+) m
 const FAILED = /Checkpoint -?\d+ of job \S+ failed/;
 
 /** Runs the job once in a process of its own; intervalMs 0: without checkpoints. */
+/** Records per second of a measurement. */
+export const rate = (m: Measurement): number => m.records / m.seconds;
+
+/** A run as the harness reports it: records, seconds and CPU only. */
+export function measured(m: Measurement): Measurement {
+  return { records: m.records, seconds: m.seconds, cpuSeconds: m.cpuSeconds };
+}
+
+/** The median duration of a run's completed checkpoints, in ms (0 when none completed). */
+export function checkpointMsMedian(run: CheckpointRun): number {
+  const sorted = run.completed.map((c) => c.ms).sort((a, b) => a - b);
+  return sorted.length > 0 ? sorted[Math.floor((sorted.length - 1) / 2)]! : 0;
+}
+
 export async function runCheckpointJob(records: number, intervalMs: number, parallelism = PARALLELISM, options: CheckpointJobOptions = {}): Promise<CheckpointRun> {
   const dir = mkdtempSync(join(tmpdir(), 'runnel-bench-ckpt-'));
   const config = { ...options.config };
@@ -139,12 +153,6 @@ export async function runCheckpointJob(records: number, intervalMs: number, para
     reports,
   };
 }
-
-function measured(m: Measurement): Measurement {
-  return { records: m.records, seconds: m.seconds, cpuSeconds: m.cpuSeconds };
-}
-
-const rate = (m: Measurement): number => m.records / m.seconds;
 
 export const checkpointing: Scenario = {
   name: 'checkpointing',

@@ -19,8 +19,8 @@
  * Extra: keys, resident keys, both rates, both processes' peak RSS, the checkpoints completed
  * and their durations (the coordinator's "Completed checkpoint" log lines) and bytes, for both.
  */
-import { medianBy, spreadPct, type Measurement, type Scenario, type ScenarioResult } from '../harness.js';
-import { runCheckpointJob, type CheckpointRun } from './checkpointing.js';
+import { medianBy, spreadPct, type Scenario, type ScenarioResult } from '../harness.js';
+import { checkpointMsMedian, measured, rate, runCheckpointJob, type CheckpointRun } from './checkpointing.js';
 
 const INTERVAL_MS = 1000;
 const PARALLELISM = 2;
@@ -31,17 +31,6 @@ interface Sizes {
   residentKeys?: number;
   records: number;
   rounds: number;
-}
-
-const rate = (m: Measurement): number => m.records / m.seconds;
-
-function measured(m: Measurement): Measurement {
-  return { records: m.records, seconds: m.seconds, cpuSeconds: m.cpuSeconds };
-}
-
-function medianMs(run: CheckpointRun): number {
-  const sorted = run.completed.map((c) => c.ms).sort((a, b) => a - b);
-  return sorted.length > 0 ? sorted[Math.floor((sorted.length - 1) / 2)]! : 0;
 }
 
 async function compareBackends({ keys, residentKeys, records, rounds }: Sizes): Promise<ScenarioResult> {
@@ -72,11 +61,11 @@ async function compareBackends({ keys, residentKeys, records, rounds }: Sizes): 
       intervalMs: INTERVAL_MS,
       checkpointsCompleted: job.completed.length,
       checkpointsFailed: job.failed,
-      checkpointMsMedian: medianMs(job),
+      checkpointMsMedian: checkpointMsMedian(job),
       checkpointMsMax: Math.max(0, ...job.completed.map((c) => c.ms)),
       checkpointBytes: job.completed.at(-1)?.bytes ?? 0,
       baselineCheckpointsCompleted: base.completed.length,
-      baselineCheckpointMsMedian: medianMs(base),
+      baselineCheckpointMsMedian: checkpointMsMedian(base),
       baselineCheckpointBytes: base.completed.at(-1)?.bytes ?? 0,
       processSeconds: job.processSeconds,
       baselineProcessSeconds: base.processSeconds,

@@ -23,8 +23,8 @@
  * and their durations and bytes, for both.
  */
 import { fileURLToPath } from 'node:url';
-import { medianBy, spreadPct, type Measurement, type Scenario, type ScenarioResult } from '../harness.js';
-import { runCheckpointJob, type CheckpointRun } from './checkpointing.js';
+import { medianBy, spreadPct, type Scenario, type ScenarioResult } from '../harness.js';
+import { checkpointMsMedian, measured, rate, runCheckpointJob, type CheckpointRun } from './checkpointing.js';
 
 const JOB = fileURLToPath(new URL('../jobs/window-timers.ts', import.meta.url));
 const INTERVAL_MS = 1000;
@@ -46,17 +46,6 @@ interface WindowRun extends CheckpointRun {
   windows: number;
   /** Seconds from the first source record to the first window result. */
   firstResultSeconds: number;
-}
-
-const rate = (m: Measurement): number => m.records / m.seconds;
-
-function measured(m: Measurement): Measurement {
-  return { records: m.records, seconds: m.seconds, cpuSeconds: m.cpuSeconds };
-}
-
-function medianMs(run: CheckpointRun): number {
-  const sorted = run.completed.map((c) => c.ms).sort((a, b) => a - b);
-  return sorted.length > 0 ? sorted[Math.floor((sorted.length - 1) / 2)]! : 0;
 }
 
 /** Window results of the sequence 0..records-1 keyed by n mod keys: the distinct keys of each window. */
@@ -129,13 +118,13 @@ async function compareTimerFactories(sizes: Sizes): Promise<ScenarioResult> {
       intervalMs: INTERVAL_MS,
       checkpointsCompleted: job.completed.length,
       checkpointsFailed: job.failed,
-      checkpointMsMedian: medianMs(job),
+      checkpointMsMedian: checkpointMsMedian(job),
       checkpointMsMax: Math.max(0, ...job.completed.map((c) => c.ms)),
       checkpointMs: job.completed.map((c) => c.ms).join(','),
       checkpointBytesMax: Math.max(0, ...job.completed.map((c) => c.bytes)),
       baselineCheckpointsCompleted: base.completed.length,
       baselineCheckpointsFailed: base.failed,
-      baselineCheckpointMsMedian: medianMs(base),
+      baselineCheckpointMsMedian: checkpointMsMedian(base),
       baselineCheckpointMsMax: Math.max(0, ...base.completed.map((c) => c.ms)),
       baselineCheckpointMs: base.completed.map((c) => c.ms).join(','),
       baselineCheckpointBytesMax: Math.max(0, ...base.completed.map((c) => c.bytes)),
