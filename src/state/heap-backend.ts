@@ -18,9 +18,9 @@ import { BaseKeyedStateBackend } from './base-backend.js';
 import {
   copyValue,
   expectArray,
-  expectKeyGroup,
   expectKeyedSnapshot,
   expectRecord,
+  keyGroupsInRange,
   KEYED_STATE_SNAPSHOT_VERSION,
   type KeyedStateHandle,
   type KeyedStateSnapshot,
@@ -179,14 +179,7 @@ export class HeapKeyedStateBackend<K = unknown> extends BaseKeyedStateBackend<K>
       restoredGroups.set(name, seen);
     }
     const start = this.keyGroupRange.startKeyGroup;
-    for (const rawGroup of expectArray(state['keyGroups'], `the key groups of state '${name}'`, name)) {
-      const group = expectRecord(rawGroup, `a key group of state '${name}'`, name);
-      const keyGroup = expectKeyGroup(group['keyGroup'], this.maxParallelism, name);
-      if (!this.keyGroupRange.contains(keyGroup)) continue;
-      if (seen.has(keyGroup)) {
-        throw new StateRestoreError(`Key group ${keyGroup} of state '${name}' appears in two snapshots: they must come from subtasks with disjoint key groups.`, name);
-      }
-      seen.add(keyGroup);
+    for (const { keyGroup, group } of keyGroupsInRange(state, name, this.maxParallelism, this.keyGroupRange, seen)) {
       for (const rawEntry of expectArray(group['entries'], `the entries of key group ${keyGroup} of state '${name}'`, name)) {
         const [key, namespace, value] = expectArray(rawEntry, `an entry of state '${name}'`, name);
         if (assignToKeyGroup(key, this.maxParallelism) !== keyGroup) {

@@ -242,6 +242,29 @@ export function expectKeyGroup(value: unknown, maxParallelism: number, stateName
 }
 
 /**
+ * The key groups of a snapshot's state `name` that lie in `range`, each checked to be a key
+ * group below `maxParallelism` and, with the key groups in `seen` (added to), restored once.
+ */
+export function* keyGroupsInRange(
+  state: Readonly<Record<string, unknown>>,
+  name: string,
+  maxParallelism: number,
+  range: { contains(keyGroup: number): boolean },
+  seen: Set<number>,
+): Generator<{ keyGroup: number; group: Readonly<Record<string, unknown>> }> {
+  for (const rawGroup of expectArray(state['keyGroups'], `the key groups of state '${name}'`, name)) {
+    const group = expectRecord(rawGroup, `a key group of state '${name}'`, name);
+    const keyGroup = expectKeyGroup(group['keyGroup'], maxParallelism, name);
+    if (!range.contains(keyGroup)) continue;
+    if (seen.has(keyGroup)) {
+      throw new StateRestoreError(`Key group ${keyGroup} of state '${name}' appears in two snapshots: they must come from subtasks with disjoint key groups.`, name);
+    }
+    seen.add(keyGroup);
+    yield { keyGroup, group };
+  }
+}
+
+/**
  * The snapshot as a record, once it is canonical and its version and max parallelism are this
  * backend's; a StateRestoreError otherwise.
  */

@@ -53,6 +53,7 @@ import {
   expectRecord,
   INCREMENTAL_HANDLE_FORMAT,
   isIncrementalHandle,
+  keyGroupsInRange,
   KEYED_STATE_SNAPSHOT_VERSION,
   type IncrementalKeyedStateHandle,
   type IncrementalTarget,
@@ -837,14 +838,7 @@ export class RocksDBKeyedStateBackend<K = unknown> extends BaseKeyedStateBackend
         ttlOf.set(table, this.restoredTtl(table, state['ttl'] ?? false, fresh));
         const restored = seen.get(name) ?? new Set<number>();
         seen.set(name, restored);
-        for (const rawGroup of expectArray(state['keyGroups'], `the key groups of state '${name}'`, name)) {
-          const group = expectRecord(rawGroup, `a key group of state '${name}'`, name);
-          const keyGroup = expectKeyGroup(group['keyGroup'], this.maxParallelism, name);
-          if (!this.keyGroupRange.contains(keyGroup)) continue;
-          if (restored.has(keyGroup)) {
-            throw new StateRestoreError(`Key group ${keyGroup} of state '${name}' appears in two snapshots: they must come from subtasks with disjoint key groups.`, name);
-          }
-          restored.add(keyGroup);
+        for (const { keyGroup, group } of keyGroupsInRange(state, name, this.maxParallelism, this.keyGroupRange, restored)) {
           const list = perGroup.get(keyGroup) ?? [];
           list.push({ table, group });
           perGroup.set(keyGroup, list);
